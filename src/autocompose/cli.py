@@ -1,0 +1,230 @@
+"""Command-line interface: a thin typer layer over the library (parse, call, summarise)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from autocompose import __version__
+from autocompose.errors import AutocomposeError
+from autocompose.poses.sequence import PoseSequence
+
+app = typer.Typer(
+    help="autocompose: composed pose retrieval with automatically generated transition text.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+poses_app = typer.Typer(help="Inspect and fetch pose data.", no_args_is_help=True)
+pairs_app = typer.Typer(help="Mine reference/target pose pairs.", no_args_is_help=True)
+app.add_typer(poses_app, name="poses")
+app.add_typer(pairs_app, name="pairs")
+console = Console(stderr=True)
+
+SOURCE_HELP = (
+    "Pose sources: files (.bvh, AIST++ .pkl, SMPL/AMASS .npz/.npy, COCO .json), folders of them, "
+    "'builtin' (the built-in library), 'builtin:s01,s02' (some of its subjects) or 'real-sample' (three real "
+    "mocap clips fetched into a cache)."
+)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+
+
+def load_sources(sources: list[str]) -> list[PoseSequence]:
+    """Resolve CLI source arguments into sequences (see ``SOURCE_HELP``)."""
+    from autocompose.poses.builtin import builtin_library
+    from autocompose.poses.io import LOADERS, load_sequence
+    from autocompose.poses.real_sample import fetch_real_sample
+
+    out: list[PoseSequence] = []
+    for src in sources:
+        if src == "builtin" or src.startswith("builtin:"):
+            subjects = tuple(src.split(":", 1)[1].split(",")) if ":" in src else None
+            out.extend(builtin_library(subjects=subjects))
+        elif src == "real-sample":
+            out.extend(load_sequence(p) for p in fetch_real_sample())
+        else:
+            path = Path(src)
+            files = sorted(p for p in path.rglob("*") if p.suffix.lower() in LOADERS) if path.is_dir() else [path]
+            if not files:
+                raise AutocomposeError(f"{src}: no pose files found (looked for {', '.join(LOADERS)})")
+            out.extend(load_sequence(f) for f in files)
+    return out
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(2)
+
+
+@app.callback(invoke_without_command=True)
+def _version(version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@poses_app.command("info")
+def poses_info(
+    file: Annotated[str, typer.Argument(help=SOURCE_HELP)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Summarise pose sequences: frames, fps, duration, subject, missing joints, body height."""
+    try:
+        seqs = load_sources([file])
+    except (AutocomposeError, OSError, KeyError) as exc:
+        _fail(exc)
+    rows = []
+    for s in seqs:
+        heights = s.joints[:, s.joint_mask, 1]
+        rows.append(
+            {
+                "id": s.id,
+                "frames": len(s),
+                "fps": round(s.fps, 3),
+                "duration_s": round(s.duration_s, 2),
+                "subject": s.subject,
+                "2d": s.is_2d,
+                "missing_joints": list(s.missing_joints),
+                "height_range_m": round(float(np.median(heights.max(1) - heights.min(1))), 3),
+                **{k: s.meta[k] for k in ("format", "mapping", "unit", "up_axis", "category") if k in s.meta},
+            }
+        )
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"{len(seqs)} sequence(s), {sum(len(s) for s in seqs)} frames")
+    for col in ("id", "frames", "fps", "duration_s", "subject", "height_range_m", "missing_joints"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            *(
+                str(r[c]) if not isinstance(r[c], list) else ", ".join(r[c]) or "-"
+                for c in ("id", "frames", "fps", "duration_s", "subject", "height_range_m", "missing_joints")
+            )
+        )
+    Console().print(table)
+
+
+@poses_app.command("fetch-sample")
+def poses_fetch_sample() -> None:
+    """Download the three real motion-capture clips (LAFAN1 x2, one Blender rig) into the cache."""
+    from autocompose.poses.real_sample import LICENCE_NOTE, fetch_real_sample
+
+    try:
+        paths = fetch_real_sample()
+    except AutocomposeError as exc:
+        _fail(exc)
+    for p in paths:
+        typer.echo(str(p))
+    console.print(f"[yellow]{LICENCE_NOTE}[/yellow]")
+
+
+@app.command("render")
+def render_cmd(
+    file: Annotated[str, typer.Argument(help=SOURCE_HELP + " The first sequence is rendered.")],
+    frame: Annotated[int, typer.Option("--frame", "-f", help="Frame index (negative counts from the end).")] = 0,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output PNG path.")] = Path("pose.png"),
+    views: Annotated[str, typer.Option(help="Comma-separated views: front, side, top.")] = "front,side",
+    size: Annotated[int, typer.Option(help="Panel size in pixels.")] = 256,
+    mirrored: Annotated[bool, typer.Option("--mirror", help="Render the left-right mirrored pose.")] = False,
+    sequence: Annotated[str | None, typer.Option(help="Pick a sequence by id when the source has several.")] = None,
+) -> None:
+    """Render one frame of a pose file to a PNG (front and side views by default)."""
+    from autocompose.poses.transforms import mirror, mirror_mask
+    from autocompose.render import RenderStyle, render_views
+
+    try:
+        seqs = load_sources([file])
+        seq = next((s for s in seqs if s.id == sequence), None) if sequence else seqs[0]
+        if seq is None:
+            raise AutocomposeError(f"no sequence {sequence!r} in {file}; try `autocompose poses info {file}`")
+        pose, mask = seq.frame(frame), seq.joint_mask
+        if mirrored:
+            pose, mask = mirror(pose), mirror_mask(mask)
+        image = render_views(pose, tuple(v.strip() for v in views.split(",")), RenderStyle(size=size), mask)  # type: ignore[arg-type]
+    except (AutocomposeError, OSError, IndexError, ValueError, KeyError) as exc:
+        _fail(exc)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    image.save(out)
+    typer.echo(str(out))
+
+
+@pairs_app.command("mine")
+def pairs_mine(
+    sources: Annotated[list[str], typer.Argument(help=SOURCE_HELP)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (pairs.jsonl, poses.npz, meta.json).")] = Path("pairs"),
+    min_diff: Annotated[
+        float, typer.Option(help="Smallest pose difference kept (metres, mean per joint after normalisation).")
+    ] = 0.06,
+    max_diff: Annotated[float, typer.Option(help="Largest pose difference kept (metres).")] = 0.45,
+    min_gap: Annotated[float, typer.Option(help="Smallest in-sequence frame gap (seconds).")] = 0.3,
+    max_gap: Annotated[float, typer.Option(help="Largest in-sequence frame gap (seconds).")] = 3.0,
+    stride: Annotated[float, typer.Option(help="Seconds between candidate reference frames.")] = 0.5,
+    cross_fraction: Annotated[float, typer.Option(help="Share of cross-sequence pairs (0-1).")] = 0.3,
+    max_per_sequence: Annotated[int, typer.Option(help="Cap on in-sequence pairs per sequence.")] = 40,
+    split_by: Annotated[str, typer.Option(help="auto, subject or sequence: what never crosses splits.")] = "auto",
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same pairs).")] = 0,
+) -> None:
+    """Mine reference/target pairs (in- and cross-sequence) with a leak-free train/val/test split."""
+    from autocompose.pairs import MiningConfig, mine_pairs
+
+    try:
+        cfg = MiningConfig(
+            min_diff=min_diff,
+            max_diff=max_diff,
+            min_gap_s=min_gap,
+            max_gap_s=max_gap,
+            stride_s=stride,
+            cross_fraction=cross_fraction,
+            max_per_sequence=max_per_sequence,
+            split_by=split_by,
+            seed=seed,
+        )
+        seqs = load_sources(sources)
+        with _progress() as bar:
+            task = bar.add_task("mining pairs", total=len(seqs))
+            pairset = mine_pairs(seqs, cfg, progress=lambda n: bar.advance(task, n))
+    except (AutocomposeError, OSError, ValueError, KeyError) as exc:
+        _fail(exc)
+    pairset.save(out)
+    counts = pairset.counts()
+    console.print(
+        f"{len(pairset)} pairs from {len(seqs)} sequences (split by {pairset.meta['split_by']}): "
+        + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("train", "val", "test"))
+        + f" → {out}"
+    )
+
+
+@app.command("demo")
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo_out"),
+    pairs_shown: Annotated[int, typer.Option(help="How many pairs to draw on the contact sheet.")] = 12,
+    real: Annotated[bool, typer.Option("--real", help="Also use the real mocap sample (downloaded into a cache).")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Run the pipeline on the built-in library: poses → pairs → rendered contact sheets in OUT."""
+    from autocompose.demo import run_demo
+
+    try:
+        summary = run_demo(out, pairs_shown=pairs_shown, use_real_sample=real, seed=seed, progress=_progress)
+    except (AutocomposeError, OSError, ValueError) as exc:
+        _fail(exc)
+    for key, value in summary.items():
+        console.print(f"[bold]{key}[/bold]: {value}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

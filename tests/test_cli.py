@@ -1,0 +1,47 @@
+import json
+
+from typer.testing import CliRunner
+
+from autocompose.cli import app
+
+runner = CliRunner()
+
+
+def test_help_on_every_command():
+    for args in ([], ["poses"], ["pairs"], ["render"], ["pairs", "mine"], ["poses", "info"], ["demo"]):
+        result = runner.invoke(app, [*args, "--help"])
+        assert result.exit_code == 0, result.output
+        assert "Usage" in result.output
+
+
+def test_poses_info_json():
+    result = runner.invoke(app, ["poses", "info", "builtin:s01", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert len(rows) > 20 and rows[0]["subject"] == "s01" and rows[0]["format"] == "builtin"
+
+
+def test_render_and_errors(tmp_path):
+    out = tmp_path / "p.png"
+    result = runner.invoke(app, ["render", "builtin:s02", "--frame", "10", "-o", str(out), "--sequence", "builtin/s02/squat"])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 1000
+    bad = runner.invoke(app, ["render", str(tmp_path / "nope.bvh")])
+    assert bad.exit_code == 2 and "no such file" in bad.output
+    oob = runner.invoke(app, ["render", "builtin:s02", "--frame", "100000", "-o", str(out)])
+    assert oob.exit_code == 2 and "out of range" in oob.output
+
+
+def test_pairs_mine_writes_a_pair_folder(tmp_path):
+    out = tmp_path / "pairs"
+    result = runner.invoke(app, ["pairs", "mine", "builtin:s01,s02,s03", "-o", str(out), "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    lines = (out / "pairs.jsonl").read_text().splitlines()
+    assert len(lines) > 100 and {json.loads(x)["split"] for x in lines} == {"train", "val", "test"}
+
+
+def test_demo_writes_sheets(tmp_path):
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "d"), "--pairs-shown", "3"])
+    assert result.exit_code == 0, result.output
+    for name in ("library.png", "pairs.png", "pairs_mirrored.png", "pairs/pairs.jsonl"):
+        assert (tmp_path / "d" / name).exists()
