@@ -204,6 +204,47 @@ def pairs_mine(
     )
 
 
+@app.command("annotate")
+def annotate_cmd(
+    pairs: Annotated[Path, typer.Argument(help="Pair folder written by `autocompose pairs mine`.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder; annotations.jsonl and summary.json go here.")] = Path(
+        "annotations"
+    ),
+    annotator: Annotated[str, typer.Option(help="kinematic (offline default) or rules (PoseFix-style baseline).")] = "kinematic",
+    k: Annotated[int, typer.Option(help="Differently phrased descriptions per pair and variant.")] = 3,
+    variants: Annotated[
+        str, typer.Option(help="Comma-separated: mirror, reverse (both also give mirrored+reversed); '' for none.")
+    ] = "mirror,reverse",
+    seed: Annotated[int, typer.Option(help="Random seed for phrasing.")] = 0,
+    cycle_threshold: Annotated[float, typer.Option(help="Cycle-consistency score a pair needs to pass (0-1).")] = 0.5,
+) -> None:
+    """Describe every pair (resumable: re-running skips pairs already written) and print a summary."""
+    from autocompose.describe import get_annotator
+    from autocompose.describe.run import annotate_pairs
+    from autocompose.pairs import PairSet
+
+    try:
+        chosen = get_annotator(annotator)
+        pairset = PairSet.load(pairs)
+        wanted = [v.strip() for v in variants.split(",") if v.strip()]
+        with _progress() as bar:
+            task = bar.add_task(f"annotating ({annotator}, k={k})", total=len(pairset))
+            summary = annotate_pairs(
+                pairset,
+                chosen,
+                out / "annotations.jsonl",
+                k,
+                wanted,
+                seed,
+                cycle_threshold,
+                progress=lambda n: bar.advance(task, n),
+            )
+    except (AutocomposeError, OSError, ValueError, KeyError) as exc:
+        _fail(exc)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    console.print(", ".join(f"{key} {value}" for key, value in summary.items()) + f" -> {out / 'annotations.jsonl'}")
+
+
 @app.command("demo")
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo_out"),

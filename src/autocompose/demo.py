@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from rich.progress import Progress
 
+from autocompose.describe import KinematicDescriber, describe_variants
 from autocompose.pairs import MiningConfig, mine_pairs
 from autocompose.poses.builtin import builtin_library
 from autocompose.poses.sequence import PoseSequence
@@ -38,6 +39,7 @@ def run_demo(
     pairset.save(out / "pairs")
     rng = np.random.default_rng(seed)
     shown = rng.choice(len(pairset), size=min(pairs_shown, len(pairset)), replace=False)
+    describer = KinematicDescriber()
     images, mirrored = [], []
     bar = progress() if progress else None
     task = bar.add_task("rendering pairs", total=2 * len(shown)) if bar else None
@@ -46,9 +48,13 @@ def run_demo(
     try:
         for i in shown:
             p, a, b, m = pairset.pairs[i], pairset.ref[i], pairset.tgt[i], pairset.mask[i]
-            caption = f"{p.ref_seq}#{p.ref_frame} -> {p.tgt_seq}#{p.tgt_frame} ({p.kind}, {p.split}, diff {p.difference:.2f} m)"
+            where = f"{p.ref_seq}#{p.ref_frame} -> {p.tgt_seq}#{p.tgt_frame} ({p.kind}, {p.split}, diff {p.difference:.2f} m)"
+            described = describe_variants(describer, a, b, 2, m, seed=int(i), variants=("mirror",))
+            caption = " / ".join(d.text for d in described["original"]) + "  [" + where + "]"
             images.append(render_pair(a, b, ("front", "side"), style, caption=caption, mask=m))
-            mirrored.append(render_pair(a, b, ("front",), style, mirrored=True, caption="mirrored: " + caption, mask=m))
+            mirrored.append(
+                render_pair(a, b, ("front",), style, mirrored=True, caption="mirrored: " + described["mirrored"][0].text, mask=m)
+            )
             if bar and task is not None:
                 bar.advance(task, 2)
     finally:

@@ -1,0 +1,157 @@
+"""Per-body-part kinematic measurements of one pose and of the change between two poses.
+
+Every annotator and check reads body-part changes from here (never recomputing angles):
+the kinematic describer turns them into text, the cycle check and MLLM-answer
+verification compare against them. Angles are degrees, distances metres.
+
+Per-pose features are measured in the pose's own body frame (pelvis at the origin,
+facing +z, left = +x), so a whole-body turn does not look like an arm movement; the
+whole-body features (facing, root height above the floor, root position) are measured in
+the world and expressed in the reference's body frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from autocompose.poses.skeleton import joint_index
+from autocompose.poses.transforms import facing_angle, normalise
+
+J = joint_index
+_DOWN = np.array([0.0, -1.0, 0.0])
+
+
+def _angle(u: np.ndarray, v: np.ndarray) -> float:
+    nu, nv = np.linalg.norm(u), np.linalg.norm(v)
+    if nu < 1e-9 or nv < 1e-9:
+        return 0.0
+    return float(np.degrees(np.arccos(np.clip(np.dot(u, v) / (nu * nv), -1.0, 1.0))))
+
+
+def _wrap(deg: float) -> float:
+    return float((deg + 180.0) % 360.0 - 180.0)
+
+
+HAND_LEVELS = ("below the hips", "at the hips", "at the chest", "at shoulder height", "at head height", "above the head")
+
+
+@dataclass(frozen=True)
+class LimbState:
+    """One arm or leg in the body frame."""
+
+    flex: float  # elbow / knee flexion, 0 = straight
+    elevation: float  # upper arm / thigh angle from hanging down (0) to straight up (180)
+    forward: float  # horizontal reach of the end joint from its root, forward (m)
+    outward: float  # … out to the person's side (m); negative = across the body
+    height: float  # end joint height (m) relative to the pelvis
+    level: int  # hands: index into HAND_LEVELS; legs: 1 if the foot is off the floor
+
+
+@dataclass(frozen=True)
+class PoseState:
+    """All features of one pose that transition descriptions are made of."""
+
+    arms: dict[str, LimbState]
+    legs: dict[str, LimbState]
+    lean_forward: float  # torso pitch from vertical, forward positive
+    lean_left: float  # torso roll from vertical, to the person's left positive
+    twist_left: float  # shoulders turned left relative to the hips
+    head_turn_left: float | None  # None when the pose has no nose
+    head_look_up: float | None
+    head_tilt_left: float
+    root_height: float  # pelvis above the lowest foot point (m)
+    facing: float  # world yaw (degrees), turning left positive
+    root_xz: np.ndarray  # world pelvis position on the floor plane
+
+
+def _yaw_of_line(v: np.ndarray) -> float:
+    """Yaw (degrees, left-turn positive) of a left-pointing across-the-body vector."""
+    return float(np.degrees(np.arctan2(-v[2], v[0])))
+
+
+def pose_state(pose: np.ndarray, mask: np.ndarray | None = None) -> PoseState:
+    """Measure one pose ``(J, 3)`` (canonical frame); masked joints are not used."""
+    mask = np.ones(len(pose), bool) if mask is None else np.asarray(mask, bool)
+    n = normalise(pose).astype(np.float64)
+    arms, legs = {}, {}
+    feet = [J(x) for x in ("left_foot", "right_foot", "left_ankle", "right_ankle") if mask[J(x)]]
+    floor = float(pose[feet, 1].min()) if feet else float(pose[:, 1].min())
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        sh, el, wr = n[J(f"{side}_shoulder")], n[J(f"{side}_elbow")], n[J(f"{side}_wrist")]
+        reach = wr - sh
+        y = wr[1]
+        level = (
+            0
+            if y < n[J("pelvis")][1] - 0.08
+            else 1
+            if y < n[J("spine2")][1]
+            else 2
+            if y < sh[1] - 0.08
+            else 3
+            if y < n[J("neck")][1] + 0.03
+            else 4
+            if y < n[J("head")][1] + 0.1
+            else 5
+        )
+        arms[side] = LimbState(
+            _angle(el - sh, wr - el), _angle(el - sh, _DOWN), float(reach[2]), float(sign * reach[0]), float(y), level
+        )
+        hip, kn, an = n[J(f"{side}_hip")], n[J(f"{side}_knee")], n[J(f"{side}_ankle")]
+        other = n[J(f"{'right' if side == 'left' else 'left'}_ankle")]
+        lifted = int(pose[J(f"{side}_ankle"), 1] - floor > 0.12 and an[1] - other[1] > 0.08)
+        legs[side] = LimbState(
+            _angle(kn - hip, an - kn),
+            _angle(kn - hip, _DOWN),
+            float(an[2] - hip[2]),
+            float(sign * (an[0] - hip[0])),
+            float(an[1]),
+            lifted,
+        )
+    spine = n[J("neck")] - n[J("pelvis")]
+    twist = _wrap(
+        _yaw_of_line(n[J("left_shoulder")] - n[J("right_shoulder")]) - _yaw_of_line(n[J("left_hip")] - n[J("right_hip")])
+    )
+    head_vec = n[J("head")] - n[J("neck")]
+    turn = look = None
+    if mask[J("nose")]:
+        face = n[J("nose")] - n[J("head")]
+        shoulder_yaw = _yaw_of_line(n[J("left_shoulder")] - n[J("right_shoulder")])
+        turn = _wrap(float(np.degrees(np.arctan2(face[0], face[2]))) - shoulder_yaw)
+        look = float(np.degrees(np.arctan2(face[1], np.hypot(face[0], face[2]))))
+    return PoseState(
+        arms=arms,
+        legs=legs,
+        lean_forward=float(np.degrees(np.arctan2(spine[2], spine[1]))),
+        lean_left=float(np.degrees(np.arctan2(spine[0], spine[1]))),
+        twist_left=twist,
+        head_turn_left=turn,
+        head_look_up=look,
+        head_tilt_left=float(np.degrees(np.arctan2(head_vec[0], head_vec[1])))
+        - float(np.degrees(np.arctan2(spine[0], spine[1]))),
+        root_height=float(pose[J("pelvis"), 1] - floor),
+        facing=float(np.degrees(facing_angle(pose))),
+        root_xz=pose[J("pelvis"), [0, 2]].astype(np.float64),
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """How pose B differs from pose A: ``a`` and ``b`` states plus whole-body deltas."""
+
+    a: PoseState
+    b: PoseState
+    turn_left: float  # whole-body yaw change (degrees)
+    move_forward: float  # root displacement in A's body frame (m)
+    move_left: float
+
+
+def measure(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> Change:
+    """The change from pose ``a`` to pose ``b`` (both ``(J, 3)``, canonical frame)."""
+    sa, sb = pose_state(a, mask), pose_state(b, mask)
+    d = sb.root_xz - sa.root_xz
+    yaw = np.radians(sa.facing)
+    forward = float(d[0] * np.sin(yaw) + d[1] * np.cos(yaw))
+    left = float(d[0] * np.cos(yaw) - d[1] * np.sin(yaw))
+    return Change(sa, sb, _wrap(sb.facing - sa.facing), forward, left)
