@@ -31,7 +31,7 @@ import zlib
 import numpy as np
 
 from autocompose.describe.base import NO_CHANGE, Movement, TransitionDescription, Variant
-from autocompose.describe.measure import HAND_LEVELS, Change, LimbState, measure
+from autocompose.describe.measure import Change, LimbState, measure
 from autocompose.poses.skeleton import BODY_PART_NAMES
 
 THRESHOLDS = {
@@ -393,8 +393,3 @@ class KinematicDescriber:
         return TransitionDescription(
             parts=parts, text=text, movements=moves, annotator=self.name, annotator_version=self.version, variant=variant
         )
-
-
-def hand_level_name(index: int) -> str:
-    """Readable name of a ``measure.HAND_LEVELS`` index."""
-    return HAND_LEVELS[index]
