@@ -3,12 +3,13 @@ import json
 from typer.testing import CliRunner
 
 from autocompose.cli import app
+from autocompose.data import CPRDataset
 
 runner = CliRunner()
 
 
 def test_help_on_every_command():
-    for args in ([], ["poses"], ["pairs"], ["render"], ["pairs", "mine"], ["poses", "info"], ["demo"]):
+    for args in ([], ["poses"], ["pairs"], ["render"], ["pairs", "mine"], ["poses", "info"], ["demo"], ["dataset", "build"]):
         result = runner.invoke(app, [*args, "--help"])
         assert result.exit_code == 0, result.output
         assert "Usage" in result.output
@@ -45,3 +46,27 @@ def test_demo_writes_sheets(tmp_path):
     assert result.exit_code == 0, result.output
     for name in ("library.png", "pairs.png", "pairs_mirrored.png", "pairs/pairs.jsonl"):
         assert (tmp_path / "d" / name).exists()
+
+
+def test_dataset_build_info_annotate_add_and_export(tmp_path):
+    ds = tmp_path / "ds"
+    args = ["dataset", "build", "builtin", "-o", str(ds), "--subjects", "s01,s02,s03", "--annotators", "rules", "--k", "1"]
+    result = runner.invoke(app, [*args, "--max-per-sequence", "3"])
+    assert result.exit_code == 0, result.output
+    assert "test" in result.output and (ds / "difference_histogram.png").exists()
+    info = runner.invoke(app, ["dataset", "info", str(ds)])
+    assert info.exit_code == 0 and "rules" in info.output
+    # annotate the dataset's own pairs, then add that run as a new source
+    ann = runner.invoke(app, ["annotate", str(ds), "-o", str(tmp_path / "ann"), "--k", "1"])
+    assert ann.exit_code == 0, ann.output
+    jsonl = str(tmp_path / "ann" / "annotations.jsonl")
+    add = runner.invoke(app, ["dataset", "add-descriptions", str(ds), jsonl, "--source", "kin"])
+    assert add.exit_code == 0, add.output
+    loaded = CPRDataset.load(ds)
+    assert set(loaded.descriptions) == {"rules", "kin"} and loaded.card["descriptions"]["kin"]["kind"] == "mllm"
+    pid = loaded.pairs[0].id
+    assert len(loaded.texts("kin", pid, "mirrored_reversed")) == 1
+    exp = runner.invoke(app, ["dataset", "export-clip4cir", str(ds), "-o", str(tmp_path / "c"), "--train-source", "kin"])
+    assert exp.exit_code == 0, exp.output
+    bad = runner.invoke(app, ["dataset", "build", "nonesuch", "-o", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "available" in bad.output

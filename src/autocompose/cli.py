@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import numpy as np
 import typer
@@ -206,7 +206,9 @@ def pairs_mine(
 
 @app.command("annotate")
 def annotate_cmd(
-    pairs: Annotated[Path, typer.Argument(help="Pair folder written by `autocompose pairs mine`.")],
+    pairs: Annotated[
+        Path, typer.Argument(help="Pair folder (`autocompose pairs mine`) or dataset folder (`autocompose dataset build`).")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder; annotations.jsonl and summary.json go here.")] = Path(
         "annotations"
     ),
@@ -225,7 +227,12 @@ def annotate_cmd(
 
     try:
         chosen = get_annotator(annotator)
-        pairset = PairSet.load(pairs)
+        if (pairs / "dataset.json").exists():
+            from autocompose.data import CPRDataset
+
+            pairset = CPRDataset.load(pairs).to_pairset()
+        else:
+            pairset = PairSet.load(pairs)
         wanted = [v.strip() for v in variants.split(",") if v.strip()]
         with _progress() as bar:
             task = bar.add_task(f"annotating ({annotator}, k={k})", total=len(pairset))
@@ -243,6 +250,190 @@ def annotate_cmd(
         _fail(exc)
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     console.print(", ".join(f"{key} {value}" for key, value in summary.items()) + f" -> {out / 'annotations.jsonl'}")
+
+
+# ---------------------------------------------------------------------------- dataset
+dataset_app = typer.Typer(help="Build, inspect, export and import CPR benchmark datasets.", no_args_is_help=True)
+app.add_typer(dataset_app, name="dataset")
+
+
+def _summarise_dataset(ds: object, out: Path | None = None) -> None:
+    from autocompose.data.build import statistics
+
+    stats = statistics(ds)  # type: ignore[arg-type]
+    table = Table(title=f"{ds.name} ({ds.modality})")  # type: ignore[attr-defined]
+    table.add_column("split")
+    table.add_column("pairs", justify="right")
+    table.add_column("gallery", justify="right")
+    table.add_column("difference (m) mean / median", justify="right")
+    for split, n in stats["pairs"].items():
+        d = stats["difference_m"].get(split)
+        table.add_row(split, str(n), str(stats["gallery"].get(split, 0)), f"{d['mean']:.3f} / {d['median']:.3f}" if d else "-")
+    console.print(table)
+    console.print(f"poses {stats['poses']}; pair kinds {stats['pair_kinds']}; texts per source {stats['texts']}")
+    if out is not None:
+        console.print(f"→ {out}")
+
+
+@dataset_app.command("build")
+def dataset_build(
+    name: Annotated[str, typer.Argument(help="builtin, aist-cpr, posefix-cpr or fixmypose.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder to write (replaced atomically).")],
+    source: Annotated[Optional[Path], typer.Option(help="Folder of the original download (not needed for builtin).")] = None,  # noqa: UP045
+    joints: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="posefix-cpr: folder of AMASS-derived joint .npz files, at the AMASS relative paths."),
+    ] = None,
+    official_splits: Annotated[
+        bool, typer.Option(help="aist-cpr: use AIST++'s crossmodal split lists (by music; dancers may cross splits).")
+    ] = False,
+    subjects: Annotated[str, typer.Option(help="builtin: comma-separated subject ids (default all).")] = "",
+    annotators: Annotated[
+        str, typer.Option(help="Offline annotators run on every pair (comma-separated; '' for none).")
+    ] = "kinematic,rules",
+    k: Annotated[int, typer.Option(help="Phrasings per pair and variant.")] = 3,
+    variants: Annotated[str, typer.Option(help="mirror, reverse (comma-separated; '' for none).")] = "mirror,reverse",
+    query_source: Annotated[
+        str, typer.Option(help="Description source used as test queries (human when the source has it).")
+    ] = "human",
+    gallery: Annotated[
+        str, typer.Option(help="'split': all poses of the split's pairs; 'targets': target poses only.")
+    ] = "split",
+    min_diff: Annotated[float, typer.Option(help="Mining: smallest pose difference (m).")] = 0.06,
+    max_diff: Annotated[float, typer.Option(help="Mining: largest pose difference (m).")] = 0.45,
+    max_per_sequence: Annotated[int, typer.Option(help="Mining: cap on in-sequence pairs per sequence.")] = 40,
+    cross_fraction: Annotated[float, typer.Option(help="Mining: share of cross-sequence pairs.")] = 0.3,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Build a benchmark into the on-disk CPR format, print its statistics and save a difference histogram."""
+    from autocompose.data.build import BuildOptions, plot_differences
+    from autocompose.data.builders import BUILDERS
+    from autocompose.pairs import MiningConfig
+
+    if name not in BUILDERS:
+        _fail(AutocomposeError(f"unknown dataset {name!r}; available: {', '.join(BUILDERS)}"))
+    try:
+        options = BuildOptions(
+            annotators=tuple(a.strip() for a in annotators.split(",") if a.strip()),
+            k=k,
+            variants=tuple(v.strip() for v in variants.split(",") if v.strip()),
+            query_source=query_source,
+            gallery=gallery,
+            mining=MiningConfig(
+                min_diff=min_diff, max_diff=max_diff, max_per_sequence=max_per_sequence, cross_fraction=cross_fraction, seed=seed
+            ),
+            seed=seed,
+        )
+        extra: dict[str, object] = {}
+        if name == "builtin" and subjects:
+            extra["subjects"] = tuple(s.strip() for s in subjects.split(","))
+        if name == "posefix-cpr":
+            extra["joints_dir"] = joints
+        if name == "aist-cpr":
+            extra["official"] = official_splits
+        with _progress() as bar:
+
+            def tick(label: str, total: int):
+                task = bar.add_task(label, total=total)
+                return lambda n: bar.advance(task, n)
+
+            ds = BUILDERS[name](source, options, tick, **extra)  # type: ignore[operator]
+        folder = ds.save(out)
+        plot = plot_differences(ds, folder / "difference_histogram.png")
+    except (AutocomposeError, OSError, ValueError, KeyError) as exc:
+        _fail(exc)
+    _summarise_dataset(ds, folder)
+    if plot:
+        console.print(f"difference histogram → {plot}")
+
+
+@dataset_app.command("info")
+def dataset_info(folder: Annotated[Path, typer.Argument(help="A dataset folder.")]) -> None:
+    """Validate a dataset folder and print its statistics."""
+    from autocompose.data import CPRDataset
+
+    try:
+        ds = CPRDataset.load(folder)
+    except (AutocomposeError, OSError) as exc:
+        _fail(exc)
+    _summarise_dataset(ds)
+    console.print(
+        f"sources {ds.sources()}; test queries from {ds.card.get('queries', {}).get('test')}; licence: {ds.card.get('licence')}"
+    )
+
+
+@dataset_app.command("add-descriptions")
+def dataset_add_descriptions(
+    folder: Annotated[Path, typer.Argument(help="A dataset folder.")],
+    annotations: Annotated[Path, typer.Argument(help="annotations.jsonl written by `autocompose annotate` on the same pairs.")],
+    source: Annotated[str, typer.Option(help="Name of the new description source (e.g. the MLLM's model name).")],
+    kind: Annotated[str, typer.Option(help="human, rules, kinematic or mllm.")] = "mllm",
+) -> None:
+    """Add an annotation run (any annotator, MLLM included) to a dataset as a new description source."""
+    from autocompose.data import CPRDataset
+    from autocompose.data.build import descriptions_from_annotations
+
+    try:
+        ds = CPRDataset.load(folder)
+        texts = descriptions_from_annotations(annotations)
+        known = {p.id for p in ds.pairs}
+        unknown = sorted(set(texts) - known)
+        if unknown:
+            raise AutocomposeError(
+                f"{annotations}: {len(unknown)} pair ids are not in {folder} (e.g. {unknown[:3]}); annotate this dataset's pairs"
+            )
+        ds.descriptions[source] = texts
+        ds.card.setdefault("descriptions", {})[source] = {"kind": kind, "from": str(annotations)}
+        ds.card.setdefault("queries", {}).setdefault("train", [])
+        ds.card["queries"]["train"] = sorted(set(ds.card["queries"]["train"]) | {source})
+        ds.save(folder)
+    except (AutocomposeError, OSError, ValueError) as exc:
+        _fail(exc)
+    console.print(f"added {len(texts)} pairs of {source!r} descriptions to {folder}")
+
+
+@dataset_app.command("export-clip4cir")
+def dataset_export(
+    folder: Annotated[Path, typer.Argument(help="A dataset folder.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for captions/, image_splits/, images/.")],
+    train_source: Annotated[
+        str, typer.Option(help="Description source for the mllm/reverse/mirror/mirror-reverse keys.")
+    ] = "kinematic",
+    query_source: Annotated[str, typer.Option(help="Source for 'sents' (default: the dataset's test queries).")] = "",
+    rule_source: Annotated[str, typer.Option(help="Source for auto/auto-reverse ('' for none).")] = "",
+    image_size: Annotated[int, typer.Option(help="Rendered image size (pixels).")] = 224,
+) -> None:
+    """Export to the CLIP4Cir / AutoComPose layout so the paper's training scripts can read it."""
+    from autocompose.data import CPRDataset
+    from autocompose.data.clip4cir import export_clip4cir
+
+    try:
+        ds = CPRDataset.load(folder)
+        with _progress() as bar:
+            task = bar.add_task("images", total=len(ds.poses))
+            counts = export_clip4cir(
+                ds, out, train_source, query_source or None, rule_source or None, image_size, lambda n: bar.advance(task, n)
+            )
+    except (AutocomposeError, OSError, ValueError) as exc:
+        _fail(exc)
+    console.print(f"exported {counts} pairs and {len(ds.poses)} images → {out}")
+
+
+@dataset_app.command("import-clip4cir")
+def dataset_import(
+    folder: Annotated[Path, typer.Argument(help="A CLIP4Cir-layout folder (captions/, image_splits/, images/).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder to write.")],
+    name: Annotated[str, typer.Option(help="Dataset name (default: the folder name).")] = "",
+) -> None:
+    """Import a CLIP4Cir-layout folder as an image-modality CPR dataset."""
+    from autocompose.data.clip4cir import import_clip4cir
+
+    try:
+        ds = import_clip4cir(folder, name or None)
+        ds.save(out)
+    except (AutocomposeError, OSError, ValueError) as exc:
+        _fail(exc)
+    _summarise_dataset(ds, out)
 
 
 @app.command("demo")

@@ -16,7 +16,7 @@ Deterministic for a seed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
@@ -60,7 +60,7 @@ def _difference(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (d * mask).sum(-1) / np.maximum(mask.sum(-1), 1)
 
 
-def _place_like(target: np.ndarray, reference: np.ndarray) -> np.ndarray:
+def place_like(target: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Move and turn ``target`` so its root and facing match ``reference`` (height kept)."""
     centred = target.copy()
     centred[:, [0, 2]] -= target[_PELVIS, [0, 2]]
@@ -73,14 +73,27 @@ def mine_pairs(
     sequences: Sequence[PoseSequence],
     config: MiningConfig | None = None,
     progress: Callable[[int], None] | None = None,
+    split_of: Mapping[str, str] | None = None,
 ) -> PairSet:
-    """Mine pairs from ``sequences``; ``progress(n)`` is called as sequences are done."""
+    """Mine pairs from ``sequences``; ``progress(n)`` is called as sequences are done.
+
+    ``split_of`` (sequence id → split) replaces the by-subject assignment, e.g. with a
+    dataset's official split files; sequences it does not list are left out.
+    """
     cfg = config or MiningConfig()
+    if split_of is not None:
+        sequences = [s for s in sequences if s.id in split_of]
+        bad = sorted(set(split_of.values()) - set(SPLITS))
+        if bad:
+            raise ValueError(f"split_of names unknown splits {bad}; use {SPLITS}")
     if not sequences:
         raise ValueError("mine_pairs needs at least one sequence")
     rng = np.random.default_rng(cfg.seed)
-    split_of = assign_splits(sequences, cfg.ratios, cfg.split_by, cfg.seed)
-    grouping, _ = split_groups(sequences, cfg.split_by)
+    if split_of is None:
+        split_of = assign_splits(sequences, cfg.ratios, cfg.split_by, cfg.seed)
+        grouping, _ = split_groups(sequences, cfg.split_by)
+    else:
+        grouping = "given"
     pairs: list[Pair] = []
     refs: list[np.ndarray] = []
     tgts: list[np.ndarray] = []
@@ -143,7 +156,7 @@ def mine_pairs(
             nearest = cand[np.argsort(diff[cand])[: cfg.neighbours]]
             ti = int(rng.choice(nearest))
             a, b = sequences[seq_idx[qi]], sequences[seq_idx[ti]]
-            tgt = _place_like(b.joints[frames[ti]], a.joints[frames[qi]])
+            tgt = place_like(b.joints[frames[ti]], a.joints[frames[qi]])
             add("cross_sequence", a, int(frames[qi]), b, int(frames[ti]), diff[ti], tgt)
             n_want -= 1
 
