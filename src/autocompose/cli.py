@@ -436,6 +436,93 @@ def dataset_import(
     _summarise_dataset(ds, out)
 
 
+# ---------------------------------------------------------------------------- retrieval
+experiment_app = typer.Typer(help="Experiment suites (the paper's ablation table).", no_args_is_help=True)
+app.add_typer(experiment_app, name="experiment")
+OVERRIDE_HELP = "Override a config field, e.g. --set epochs=10 --set loss.cycle=true --set model.dim=128 (repeatable)."
+
+
+def _metrics_table(rows: dict[str, dict]) -> Table:
+    table = Table()
+    table.add_column("run")
+    for col in ("R@1", "R@5", "R@10", "R@50", "median_rank", "queries"):
+        table.add_column(col, justify="right")
+    for name, m in rows.items():
+        table.add_row(name, *(str(m.get(c, "-")) for c in ("R@1", "R@5", "R@10", "R@50", "median_rank", "queries")))
+    return table
+
+
+@app.command("train")
+def train_cmd(
+    config: Annotated[Optional[Path], typer.Argument(help="Experiment config (JSON); defaults when omitted.")] = None,  # noqa: UP045
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help=OVERRIDE_HELP)] = None,  # noqa: UP045
+) -> None:
+    """Train a composed pose retrieval model (resumes from OUT/last.pt when it exists)."""
+    from autocompose.retrieval.config import load_config
+    from autocompose.retrieval.train import train
+
+    try:
+        cfg = load_config(config, overrides)
+        console.print(f"training → {cfg.out} on {cfg.dataset} ({cfg.train_source}, k={cfg.k}, cycle={cfg.loss.cycle})")
+        metrics = train(cfg, log=console.print)
+    except (AutocomposeError, OSError, ValueError) as exc:
+        _fail(exc)
+    console.print(_metrics_table({f"test ({metrics['query_source']} queries)": metrics}))
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    checkpoint: Annotated[Path, typer.Argument(help="A checkpoint (best.pt / last.pt).")],
+    dataset: Annotated[Path, typer.Argument(help="A dataset folder.")],
+    split: Annotated[str, typer.Option(help="Split to evaluate.")] = "test",
+    query_source: Annotated[str, typer.Option(help="Description source used as queries (default: the card's).")] = "",
+    out: Annotated[Optional[Path], typer.Option(help="Write metrics JSON and a recall plot here.")] = None,  # noqa: UP045
+) -> None:
+    """Recall@1/5/10/50 and rank statistics of a checkpoint on a dataset split."""
+    import torch
+
+    from autocompose.data import CPRDataset
+    from autocompose.retrieval.config import ModelConfig, TrainConfig
+    from autocompose.retrieval.evaluate import evaluate, plot_recall
+    from autocompose.retrieval.train import TextTable, load_checkpoint
+
+    try:
+        model, _ = load_checkpoint(checkpoint)
+        ds = CPRDataset.load(dataset)
+        source = query_source or ds.card.get("queries", {}).get("test")
+        cfg = TrainConfig(model=ModelConfig.model_validate(model.cfg.model_dump()))
+        texts = TextTable(model, cfg, torch.device("cpu"), progress=True)
+        metrics = evaluate(model, ds, split, texts.embed, source, "cpu")
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+            plot_recall({f"{split} ({source})": metrics}, out / "recall.png")
+    except (AutocomposeError, OSError, ValueError) as exc:
+        _fail(exc)
+    console.print(_metrics_table({f"{ds.name} {split} ({source} queries, gallery {metrics['gallery']})": metrics}))
+
+
+@experiment_app.command("matrix")
+def experiment_matrix(
+    config: Annotated[Optional[Path], typer.Argument(help="Base config (JSON); defaults when omitted.")] = None,  # noqa: UP045
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help=OVERRIDE_HELP)] = None,  # noqa: UP045
+    rules_source: Annotated[str, typer.Option(help="Description source of run (a).")] = "rules",
+    generated_source: Annotated[str, typer.Option(help="Description source of runs (b)-(e).")] = "kinematic",
+) -> None:
+    """Train (a) rules, (b) k=1, (c) k=3, (d) k=3 + mirror + reverse, (e) (d) + cycle loss; print one table."""
+    from autocompose.retrieval.config import load_config
+    from autocompose.retrieval.experiments import run_matrix
+
+    try:
+        base = load_config(config, overrides)
+        results = run_matrix(base, log=console.print, rules_source=rules_source, generated_source=generated_source)
+    except (AutocomposeError, OSError, ValueError) as exc:
+        _fail(exc)
+    (base.out / "matrix.json").write_text(json.dumps(results, indent=2))
+    console.print(_metrics_table(results))
+    console.print(f"→ {base.out / 'matrix.json'}, {base.out / 'matrix_recall.png'}")
+
+
 @app.command("demo")
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo_out"),

@@ -1,0 +1,89 @@
+"""Training samples the AutoComPose way, from a CPR dataset.
+
+Each epoch, for every training pair: a variant drawn uniformly among the enabled ones that
+have text, a caption uniformly among its first k; mirrored variants use the mirrored poses,
+reversed ones swap reference and target. With the cycle loss a second caption T' is drawn
+from the opposite-direction variant (original ↔ reversed, mirrored ↔ mirrored_reversed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from autocompose.data.format import CPRDataset
+from autocompose.errors import AutocomposeError
+from autocompose.poses.transforms import mirror, mirror_mask
+from autocompose.retrieval.encoders import pose_features
+
+OPPOSITE = {"original": "reversed", "reversed": "original", "mirrored": "mirrored_reversed", "mirrored_reversed": "mirrored"}
+
+
+@dataclass
+class Batch:
+    ref: np.ndarray  # (B,) row into the pose feature table (mirrored rows offset by P)
+    tgt: np.ndarray
+    text: np.ndarray  # (B,) row into the text table
+    back_text: np.ndarray  # (B,) opposite-direction text, -1 when none
+
+
+@dataclass
+class TrainingData:
+    features: np.ndarray  # (2P, F): poses, then their mirrors
+    texts: list[str]  # unique texts used
+    ref: np.ndarray  # (N,) pose rows of the training pairs
+    tgt: np.ndarray
+    options: list[dict[str, list[int]]]  # per pair: variant -> text rows (first k)
+
+    @staticmethod
+    def build(ds: CPRDataset, split: str, source: str, k: int, variants: tuple[str, ...]) -> TrainingData:
+        if ds.poses.joints is None:
+            raise AutocomposeError(f"dataset {ds.name!r} is image-only; the pose model needs 3D joints")
+        if source not in ds.descriptions:
+            raise AutocomposeError(f"dataset {ds.name!r} has no description source {source!r}; it has {ds.sources()}")
+        joints, mask = ds.poses.joints, ds.poses.mask
+        feats = np.concatenate([pose_features(joints, mask), pose_features(mirror(joints), mirror_mask(mask))])
+        table: dict[str, int] = {}
+        refs, tgts, options = [], [], []
+        for p in ds.split(split):
+            opts = {}
+            for v in variants:
+                texts = ds.texts(source, p.id, v)[:k]
+                if texts:
+                    opts[v] = [table.setdefault(t, len(table)) for t in texts]
+            if opts:
+                refs.append(ds.poses.index(p.ref))
+                tgts.append(ds.poses.index(p.tgt))
+                options.append(opts)
+        if not options:
+            raise AutocomposeError(f"no {split} pair of {ds.name!r} has {source!r} text for variants {variants}")
+        return TrainingData(feats, list(table), np.array(refs), np.array(tgts), options)
+
+    def __len__(self) -> int:
+        return len(self.options)
+
+    def batches(self, batch_size: int, seed: int, epoch: int, rank: int = 0, world: int = 1) -> Iterator[Batch]:
+        """One epoch of batches, deterministic for (seed, epoch); rank/world shard it for DDP."""
+        rng = np.random.default_rng([seed, epoch])
+        order = rng.permutation(len(self))
+        n_p = len(self.features) // 2
+        per_rank = len(order) // world
+        order = order[rank * per_rank : (rank + 1) * per_rank]
+        for start in range(0, len(order) - 1, batch_size):
+            idx = order[start : start + batch_size]
+            if len(idx) < 2:
+                break
+            ref, tgt, text, back = [], [], [], []
+            for i in idx:
+                opts = self.options[i]
+                v = list(opts)[rng.integers(len(opts))]
+                a, b = (self.tgt[i], self.ref[i]) if "reversed" in v else (self.ref[i], self.tgt[i])
+                off = n_p if "mirrored" in v else 0
+                ref.append(a + off)
+                tgt.append(b + off)
+                text.append(opts[v][rng.integers(len(opts[v]))])
+                opp = opts.get(OPPOSITE[v])
+                back.append(opp[rng.integers(len(opp))] if opp else -1)
+            yield Batch(np.array(ref), np.array(tgt), np.array(text), np.array(back))
