@@ -26,6 +26,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_render.py
 	$(BIN)/python bench/bench_describe.py
+	$(BIN)/python bench/bench_retrieval.py
 
 clean:
 	rm -rf $(VENV) demo_out .pytest_cache

@@ -529,12 +529,18 @@ def demo(
     pairs_shown: Annotated[int, typer.Option(help="How many pairs to draw on the contact sheet.")] = 12,
     real: Annotated[bool, typer.Option("--real", help="Also use the real mocap sample (downloaded into a cache).")] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    train: Annotated[
+        bool, typer.Option("--train/--no-train", help="Also build the built-in benchmark and train + evaluate a model (~2 min).")
+    ] = True,
+    epochs: Annotated[int, typer.Option(help="Training epochs of the demo model.")] = 20,
 ) -> None:
-    """Run the pipeline on the built-in library: poses → pairs → rendered contact sheets in OUT."""
+    """Run the pipeline on the built-in library: poses → pairs → sheets → benchmark → trained model → Recall@K."""
     from autocompose.demo import run_demo
 
     try:
-        summary = run_demo(out, pairs_shown=pairs_shown, use_real_sample=real, seed=seed, progress=_progress)
+        summary = run_demo(
+            out, pairs_shown=pairs_shown, use_real_sample=real, seed=seed, progress=_progress, train_model=train, epochs=epochs
+        )
     except (AutocomposeError, OSError, ValueError) as exc:
         _fail(exc)
     for key, value in summary.items():

@@ -14,12 +14,22 @@ from autocompose.pairs import MiningConfig, mine_pairs
 from autocompose.poses.builtin import builtin_library
 from autocompose.poses.sequence import PoseSequence
 from autocompose.render import RenderStyle, contact_sheet, render_pair, render_views
+from autocompose.render.sheets import render_row as render_pair_row
+from autocompose.retrieval.encoders import pose_features
 
 
 def run_demo(
-    out: Path, pairs_shown: int = 12, use_real_sample: bool = False, seed: int = 0, progress: Callable[[], Progress] | None = None
+    out: Path,
+    pairs_shown: int = 12,
+    use_real_sample: bool = False,
+    seed: int = 0,
+    progress: Callable[[], Progress] | None = None,
+    train_model: bool = True,
+    epochs: int = 20,
 ) -> dict[str, Any]:
-    """Write ``library.png``, ``pairs.png``, ``pairs_mirrored.png`` and ``pairs/`` under ``out``."""
+    """Write ``library.png``, ``pairs.png``, ``pairs_mirrored.png`` and ``pairs/`` under ``out``;
+    with ``train_model``, also the built-in benchmark (``dataset/``), a trained model (``run/``)
+    and ``retrieval.png`` (test queries with their top-3 results)."""
     out.mkdir(parents=True, exist_ok=True)
     sequences: list[PoseSequence] = builtin_library(seed=seed)
     if use_real_sample:
@@ -63,10 +73,56 @@ def run_demo(
     contact_sheet(images, columns=3).save(out / "pairs.png")
     contact_sheet(mirrored, columns=3).save(out / "pairs_mirrored.png")
     counts = pairset.counts()
+    summary: dict[str, Any] = {}
+    if train_model:
+        summary = _train_and_show(out, seed, epochs, style)
     return {
         "sequences": len(sequences),
         "frames": sum(len(s) for s in sequences),
         "subjects": len({s.subject for s in sequences}),
         "pairs": f"{len(pairset)} (train {counts.get('train', 0)}, val {counts.get('val', 0)}, test {counts.get('test', 0)})",
         "wrote": ", ".join(str(out / n) for n in ("library.png", "pairs.png", "pairs_mirrored.png", "pairs/")),
+        **summary,
+    }
+
+
+def _train_and_show(out: Path, seed: int, epochs: int, style: RenderStyle) -> dict[str, Any]:
+    """Build the built-in benchmark, train the default model, draw test queries with their top-3."""
+    import torch
+
+    from autocompose.data.build import BuildOptions
+    from autocompose.data.builders import build_builtin
+    from autocompose.retrieval.config import LossConfig, TrainConfig
+    from autocompose.retrieval.train import TextTable, load_checkpoint, train
+
+    ds = build_builtin(None, BuildOptions(seed=seed))
+    folder = ds.save(out / "dataset")
+    cfg = TrainConfig(dataset=folder, out=out / "run", epochs=epochs, loss=LossConfig(cycle=True), seed=seed)
+    metrics = train(cfg, progress=False, log=lambda _: None)
+    model, _ = load_checkpoint(out / "run" / "best.pt")
+    texts = TextTable(model, cfg, torch.device("cpu"))
+    gallery = ds.galleries["test"].poses
+    g = model.pose(torch.from_numpy(pose_features(ds.joints_of(gallery), ds.poses.mask[[ds.poses.index(p) for p in gallery]])))
+    rows = []
+    small = RenderStyle(size=150)
+    for pair in ds.split("test")[:: max(1, len(ds.split("test")) // 4)][:4]:
+        text = ds.texts("kinematic", pair.id)[0]
+        ref_i = ds.poses.index(pair.ref)
+        with torch.no_grad():
+            q = model.compose(
+                model.pose(torch.from_numpy(pose_features(ds.poses.joints[ref_i][None], ds.poses.mask[ref_i][None]))),  # type: ignore[index]
+                model.encode_text(texts.embed([text])),
+            )
+            scores = (q @ g.t())[0]
+        scores[gallery.index(pair.ref)] = -1e9
+        top = [gallery[j] for j in torch.topk(scores, 3).indices.tolist()]
+        cells = [render_views(ds.poses.joints[ref_i], ("front",), small)]  # type: ignore[index]
+        cells += [render_views(ds.joints_of([t])[0], ("front",), small) for t in top]
+        label = f"query: {text} | target rank in top-3: {top.index(pair.tgt) + 1 if pair.tgt in top else 'no'}"
+        rows.append(render_pair_row(cells, label, small.size))
+    contact_sheet(rows, columns=1).save(out / "retrieval.png")
+    return {
+        "benchmark": f"{len(ds.pairs)} pairs, test gallery {len(gallery)} poses → {folder}",
+        "retrieval (test, kinematic queries)": "  ".join(f"{k} {metrics[k]}" for k in ("R@1", "R@5", "R@10", "R@50")),
+        "model": f"{out / 'run' / 'best.pt'}; examples in {out / 'retrieval.png'}",
     }

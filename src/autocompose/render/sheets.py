@@ -56,6 +56,25 @@ def render_pair(
     return image
 
 
+def render_row(
+    cells: Sequence[Image.Image],
+    caption: str = "",
+    size: int = 150,
+    labels: Sequence[str] = ("reference", "#1", "#2", "#3", "#4", "#5"),
+) -> Image.Image:
+    """Images in one labelled row with a wrapped caption underneath (e.g. a query and its results)."""
+    lines = textwrap.wrap(caption, width=max(20, int(len(cells) * size / 7.2))) if caption else []
+    image = Image.new("RGB", (len(cells) * size, size + (8 + 17 * len(lines) if lines else 0)), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    for i, cell in enumerate(cells):
+        image.paste(cell.resize((size, size)), (i * size, 0))
+        if i < len(labels):
+            draw.text((i * size + 6, 4), labels[i], fill=(20, 20, 20), font=_font(12))
+    for i, line in enumerate(lines):
+        draw.text((6, size + 4 + 17 * i), line, fill=(30, 30, 30), font=_font(13))
+    return image
+
+
 def contact_sheet(
     images: Sequence[Image.Image], columns: int = 3, background: tuple[int, int, int] = (255, 255, 255), gap: int = 8
 ) -> Image.Image:

@@ -1,0 +1,99 @@
+"""Benchmark: retrieval training time and query latency. Prints what it measured, never asserts.
+
+Targets (issue 5): training the default model on ~10k pairs × k=3 in < 10 min on the 2-core
+machine (text embedding included, cold cache); query encoding + search < 5 ms per query on a
+100k-pose gallery.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from autocompose.data.build import BuildOptions
+from autocompose.data.builders import build_builtin
+from autocompose.pairs import MiningConfig
+from autocompose.poses.builtin import builtin_library
+from autocompose.poses.transforms import mirror, rotate_y
+from autocompose.retrieval.config import TrainConfig
+from autocompose.retrieval.encoders import SentenceEncoder, pose_features
+from autocompose.retrieval.train import build_model, train
+
+
+def bench_training(work: Path) -> None:
+    os.environ["AUTOCOMPOSE_CACHE"] = str(work / "cache")  # cold text-embedding cache
+    t0 = time.perf_counter()
+    mining = MiningConfig(max_per_sequence=90, stride_s=0.25, cross_fraction=0.3)
+    ds = build_builtin(None, BuildOptions(annotators=("kinematic",), k=3, mining=mining))
+    folder = ds.save(work / "big-cpr")
+    n_train = len(ds.split("train"))
+    print(f"dataset: {len(ds.pairs)} pairs ({n_train} train), {len(ds.poses)} poses, built in {time.perf_counter() - t0:.0f} s")
+    t0 = time.perf_counter()
+    metrics = train(TrainConfig(dataset=folder, out=work / "run", k=3), progress=False, log=lambda s: None)
+    secs = time.perf_counter() - t0
+    print(
+        f"training: {n_train} train pairs x k=3 x 4 variants, {metrics['epochs_run']} epochs, {secs:.0f} s with text embedding "
+        f"(target < 600 s); test R@1/5/10/50 = {metrics['R@1']}/{metrics['R@5']}/{metrics['R@10']}/{metrics['R@50']}"
+    )
+
+
+@torch.no_grad()
+def bench_queries() -> None:
+    torch.set_num_threads(2)
+    frames = np.concatenate([s.joints for s in builtin_library()])
+    rng = np.random.default_rng(0)
+    gallery = np.concatenate([frames, mirror(frames), rotate_y(frames, 0.7)])[:100_000]
+    gallery = gallery + rng.normal(0, 0.01, gallery.shape).astype(np.float32)
+    mask = np.ones(gallery.shape[:2], bool)
+    model = build_model(TrainConfig()).eval()
+    t0 = time.perf_counter()
+    g = torch.cat(
+        [
+            model.pose(torch.from_numpy(pose_features(gallery[i : i + 8192], mask[i : i + 8192])))
+            for i in range(0, len(gallery), 8192)
+        ]
+    )
+    print(f"gallery: {len(g)} poses encoded in {time.perf_counter() - t0:.1f} s; {g.element_size() * g.shape[1]} bytes per pose")
+    encoder = SentenceEncoder().eval()
+    texts = [
+        "raise your left arm above your head and bend the right knee",
+        "lean forward and lower both arms",
+        "turn to the left",
+    ]
+    times, search_only = [], []
+    for i in range(60):
+        ref = gallery[i * 997 % len(gallery)][None]
+        t0 = time.perf_counter()
+        q = model.compose(model.pose(torch.from_numpy(pose_features(ref, mask[:1]))), model.encode_text(encoder([texts[i % 3]])))
+        t1 = time.perf_counter()
+        top = torch.topk(q @ g.t(), 10).indices
+        t2 = time.perf_counter()
+        assert len(top[0]) == 10
+        times.append(t2 - t0)
+        search_only.append(t2 - t1)
+    times, search_only = np.array(times[5:]) * 1e3, np.array(search_only[5:]) * 1e3
+    print(
+        f"query on a 100k gallery, top-10, 2 threads: median {np.median(times):.1f} ms, p95 {np.percentile(times, 95):.1f} ms "
+        f"(text encoding + composition + exact search; target < 5 ms); search alone median {np.median(search_only):.2f} ms"
+    )
+    batch = [texts[i % 3] for i in range(64)]
+    refs = torch.from_numpy(pose_features(gallery[:64], mask[:64]))
+    t0 = time.perf_counter()
+    q = model.compose(model.pose(refs), model.encode_text(encoder(batch)))
+    torch.topk(q @ g.t(), 10)
+    print(f"batched (64 queries): {(time.perf_counter() - t0) * 1e3 / 64:.2f} ms per query")
+
+
+def main() -> None:
+    bench_queries()
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_training(Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
