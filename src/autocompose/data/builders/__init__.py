@@ -1,0 +1,17 @@
+"""Benchmark builders by name: ``autocompose dataset build NAME --source PATH``."""
+
+from __future__ import annotations
+
+from autocompose.data.builders.aistpp import build_aistpp
+from autocompose.data.builders.builtin import build_builtin
+from autocompose.data.builders.fixmypose import build_fixmypose
+from autocompose.data.builders.posefix import build_posefix
+
+BUILDERS = {
+    "builtin": build_builtin,
+    "aist-cpr": build_aistpp,
+    "posefix-cpr": build_posefix,
+    "fixmypose": build_fixmypose,
+}
+
+__all__ = ["BUILDERS", "build_aistpp", "build_builtin", "build_fixmypose", "build_posefix"]
