@@ -204,6 +204,9 @@ def pairs_mine(
     )
 
 
+MLLM_BACKENDS = ("openai", "hf-local")
+
+
 @app.command("annotate")
 def annotate_cmd(
     pairs: Annotated[
@@ -212,21 +215,43 @@ def annotate_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder; annotations.jsonl and summary.json go here.")] = Path(
         "annotations"
     ),
-    annotator: Annotated[str, typer.Option(help="kinematic (offline default) or rules (PoseFix-style baseline).")] = "kinematic",
+    annotator: Annotated[
+        str,
+        typer.Option(
+            help="kinematic (offline default), rules (PoseFix-style), openai (any OpenAI-compatible server) or hf-local."
+        ),
+    ] = "kinematic",
     k: Annotated[int, typer.Option(help="Differently phrased descriptions per pair and variant.")] = 3,
     variants: Annotated[
         str, typer.Option(help="Comma-separated: mirror, reverse (both also give mirrored+reversed); '' for none.")
     ] = "mirror,reverse",
     seed: Annotated[int, typer.Option(help="Random seed for phrasing.")] = 0,
     cycle_threshold: Annotated[float, typer.Option(help="Cycle-consistency score a pair needs to pass (0-1).")] = 0.5,
+    model: Annotated[str, typer.Option(help="MLLM: model name on the server (hf-local: a local model folder).")] = "gpt-4o",
+    base_url: Annotated[str, typer.Option(help="MLLM: server URL, e.g. http://localhost:8000/v1 ('' = api.openai.com).")] = "",
+    api_key_env: Annotated[str, typer.Option(help="MLLM: environment variable that holds the API key.")] = "OPENAI_API_KEY",
+    max_in_flight: Annotated[int, typer.Option(help="MLLM: concurrent requests.")] = 8,
+    rpm: Annotated[float, typer.Option(help="MLLM: requests per minute cap (0 = none).")] = 0,
+    tpm: Annotated[float, typer.Option(help="MLLM: tokens per minute cap (0 = none).")] = 0,
+    prompt_version: Annotated[str, typer.Option(help="MLLM: prompt template version (describe/mllm/prompts/).")] = "v1",
+    views: Annotated[str, typer.Option(help="MLLM: rendered views in the image (front, side, top).")] = "front",
+    structured: Annotated[str, typer.Option(help="MLLM: json_schema, json_object or none.")] = "json_schema",
+    timeout: Annotated[float, typer.Option(help="MLLM: seconds per request.")] = 60.0,
+    max_retries: Annotated[int, typer.Option(help="MLLM: retries on errors and malformed answers.")] = 5,
+    price_in: Annotated[float, typer.Option(help="MLLM: USD per 1M input tokens (-1 = known list price).")] = -1,
+    price_out: Annotated[float, typer.Option(help="MLLM: USD per 1M output tokens (-1 = known list price).")] = -1,
 ) -> None:
-    """Describe every pair (resumable: re-running skips pairs already written) and print a summary."""
+    """Describe every pair (resumable: re-running skips pairs already written) and print a summary.
+
+    With --annotator openai the pairs are rendered and sent to the model; answers are cached in
+    OUT/cache.sqlite, failures go to OUT/failures.jsonl, and a re-run (even after kill -9)
+    pays only for what it has not received yet.
+    """
     from autocompose.describe import get_annotator
     from autocompose.describe.run import annotate_pairs
     from autocompose.pairs import PairSet
 
     try:
-        chosen = get_annotator(annotator)
         if (pairs / "dataset.json").exists():
             from autocompose.data import CPRDataset
 
@@ -234,18 +259,50 @@ def annotate_cmd(
         else:
             pairset = PairSet.load(pairs)
         wanted = [v.strip() for v in variants.split(",") if v.strip()]
-        with _progress() as bar:
-            task = bar.add_task(f"annotating ({annotator}, k={k})", total=len(pairset))
-            summary = annotate_pairs(
-                pairset,
-                chosen,
-                out / "annotations.jsonl",
-                k,
-                wanted,
-                seed,
-                cycle_threshold,
-                progress=lambda n: bar.advance(task, n),
+        if annotator in MLLM_BACKENDS:
+            from autocompose.describe.mllm import MLLMConfig, annotate_pairs_mllm
+
+            cfg = MLLMConfig(
+                backend=annotator,
+                model=model,
+                base_url=base_url or None,
+                api_key_env=api_key_env,
+                prompt_version=prompt_version,
+                views=tuple(v.strip() for v in views.split(",") if v.strip()),
+                structured=structured,
+                max_in_flight=max_in_flight,
+                requests_per_minute=rpm or None,
+                tokens_per_minute=tpm or None,
+                timeout_s=timeout,
+                max_retries=max_retries,
+                price_in=None if price_in < 0 else price_in,
+                price_out=None if price_out < 0 else price_out,
             )
+            with _progress() as bar:
+                task = bar.add_task(f"annotating ({model}, k={k})", total=len(pairset))
+
+                def show(stats) -> None:
+                    bar.update(
+                        task,
+                        completed=stats.done + stats.failed,
+                        description=f"done {stats.done} failed {stats.failed} cached {stats.cached} ${stats.cost_usd:.3f}",
+                    )
+
+                summary = annotate_pairs_mllm(pairset, cfg, out, k, wanted, cycle_threshold, progress=show)
+        else:
+            chosen = get_annotator(annotator)
+            with _progress() as bar:
+                task = bar.add_task(f"annotating ({annotator}, k={k})", total=len(pairset))
+                summary = annotate_pairs(
+                    pairset,
+                    chosen,
+                    out / "annotations.jsonl",
+                    k,
+                    wanted,
+                    seed,
+                    cycle_threshold,
+                    progress=lambda n: bar.advance(task, n),
+                )
     except (AutocomposeError, OSError, ValueError, KeyError) as exc:
         _fail(exc)
     (out / "summary.json").write_text(json.dumps(summary, indent=2))

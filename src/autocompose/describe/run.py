@@ -15,7 +15,7 @@ from typing import Any
 
 from autocompose.describe.base import Annotator
 from autocompose.describe.variants import cycle_check, describe_variants
-from autocompose.pairs.pairset import PairSet
+from autocompose.pairs.pairset import Pair, PairSet
 
 _WORD = re.compile(r"[a-z]+")
 
@@ -40,6 +40,47 @@ def _done_ids(path: Path) -> set[str]:
     return ids
 
 
+def resumable_ids(out_file: Path, annotator: str, k: int) -> set[str]:
+    """Pair ids already in ``out_file`` (torn last line cut); refuses a file of another annotator or k."""
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    done = _done_ids(out_file)
+    if done:
+        first = json.loads(out_file.open(encoding="utf-8").readline())
+        if (first["annotator"], first["k"]) != (annotator, k):
+            raise ValueError(
+                f"{out_file} holds annotator={first['annotator']} k={first['k']}; resuming with annotator={annotator} "
+                f"k={k} would mix them — write to another folder"
+            )
+    return done
+
+
+def pair_record(pair: Pair, annotator: Annotator, k: int, described: dict, cycle_threshold: float) -> dict[str, Any]:
+    """The JSONL record of one described pair (the same for every annotator)."""
+    score, passed = cycle_check(described, cycle_threshold)
+    return {
+        "pair_id": pair.id,
+        "split": pair.split,
+        "ref": f"{pair.ref_seq}#{pair.ref_frame}",
+        "tgt": f"{pair.tgt_seq}#{pair.tgt_frame}",
+        "annotator": annotator.name,
+        "annotator_version": annotator.version,
+        "k": k,
+        "cycle_score": round(score, 4),
+        "cycle_pass": passed,
+        "variants": {
+            v: [d.model_dump(mode="json", exclude={"variant", "annotator", "annotator_version"}) for d in ds]
+            for v, ds in described.items()
+        },
+    }
+
+
+def append_record(fh: Any, record: dict[str, Any]) -> None:
+    """One line, flushed and synced: a crash loses at most the line being written."""
+    fh.write(json.dumps(record) + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
 def annotate_pairs(
     pairset: PairSet,
     annotator: Annotator,
@@ -51,16 +92,8 @@ def annotate_pairs(
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Describe every pair not yet in ``out_file`` and return the summary of the whole file."""
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    done = _done_ids(out_file)
+    done = resumable_ids(out_file, annotator.name, k)
     variants = tuple(variants)
-    if done:
-        first = json.loads(out_file.open(encoding="utf-8").readline())
-        if (first["annotator"], first["k"]) != (annotator.name, k):
-            raise ValueError(
-                f"{out_file} holds annotator={first['annotator']} k={first['k']}; resuming with annotator={annotator.name} "
-                f"k={k} would mix them — write to another folder"
-            )
     with out_file.open("a", encoding="utf-8") as fh:
         for i, (pair, a, b, mask) in enumerate(pairset):
             if pair.id in done:
@@ -68,25 +101,7 @@ def annotate_pairs(
                     progress(1)
                 continue
             described = describe_variants(annotator, a, b, k, mask, seed + i, variants)
-            score, passed = cycle_check(described, cycle_threshold)
-            record = {
-                "pair_id": pair.id,
-                "split": pair.split,
-                "ref": f"{pair.ref_seq}#{pair.ref_frame}",
-                "tgt": f"{pair.tgt_seq}#{pair.tgt_frame}",
-                "annotator": annotator.name,
-                "annotator_version": annotator.version,
-                "k": k,
-                "cycle_score": round(score, 4),
-                "cycle_pass": passed,
-                "variants": {
-                    v: [d.model_dump(mode="json", exclude={"variant", "annotator", "annotator_version"}) for d in ds]
-                    for v, ds in described.items()
-                },
-            }
-            fh.write(json.dumps(record) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+            append_record(fh, pair_record(pair, annotator, k, described, cycle_threshold))
             if progress:
                 progress(1)
     return summarise(out_file)

@@ -10,6 +10,33 @@ from autocompose.describe.base import Annotator, TransitionDescription, Variant
 from autocompose.poses.transforms import mirror, mirror_mask
 
 
+def selected_variants(variants: Iterable[str] = ("mirror", "reverse")) -> list[Variant]:
+    """The variants described for the augmentations asked: mirror and/or reverse (both: all four)."""
+    wanted = set(variants)
+    unknown = wanted - {"mirror", "reverse"}
+    if unknown:
+        raise ValueError(f"unknown variants {sorted(unknown)}; use mirror and/or reverse")
+    out: list[Variant] = ["original"]
+    if "mirror" in wanted:
+        out.append("mirrored")
+    if "reverse" in wanted:
+        out.append("reversed")
+    if wanted == {"mirror", "reverse"}:
+        out.append("mirrored_reversed")
+    return out
+
+
+def variant_poses(
+    a: np.ndarray, b: np.ndarray, mask: np.ndarray | None, variant: Variant
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The (reference, target, mask) a variant describes: mirrored flips both poses, reversed swaps them."""
+    if variant in ("mirrored", "mirrored_reversed"):
+        a, b, mask = mirror(a), mirror(b), None if mask is None else mirror_mask(mask)
+    if variant in ("reversed", "mirrored_reversed"):
+        a, b = b, a
+    return a, b, mask
+
+
 def describe_variants(
     annotator: Annotator,
     a: np.ndarray,
@@ -24,19 +51,10 @@ def describe_variants(
     Mirrored: both poses flipped left-right (x → −x, L/R joints swapped) and described
     again — a new description of the flipped pair, not word substitution. Reversed: B → A.
     """
-    wanted = set(variants)
-    unknown = wanted - {"mirror", "reverse"}
-    if unknown:
-        raise ValueError(f"unknown variants {sorted(unknown)}; use mirror and/or reverse")
-    ma, mb = mirror(a), mirror(b)
-    mm = None if mask is None else mirror_mask(mask)
-    out: dict[Variant, list[TransitionDescription]] = {"original": annotator.describe(a, b, k, mask, seed, "original")}
-    if "mirror" in wanted:
-        out["mirrored"] = annotator.describe(ma, mb, k, mm, seed, "mirrored")
-    if "reverse" in wanted:
-        out["reversed"] = annotator.describe(b, a, k, mask, seed, "reversed")
-    if wanted == {"mirror", "reverse"}:
-        out["mirrored_reversed"] = annotator.describe(mb, ma, k, mm, seed, "mirrored_reversed")
+    out: dict[Variant, list[TransitionDescription]] = {}
+    for v in selected_variants(variants):
+        va, vb, vm = variant_poses(a, b, mask, v)
+        out[v] = annotator.describe(va, vb, k, vm, seed, v)
     return out
 
 
