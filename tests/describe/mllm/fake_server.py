@@ -131,9 +131,19 @@ class FakeMLLM:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes; Nagle + delayed ACK would add ~40 ms
 
             def log_message(self, *args: object) -> None:
                 pass
+
+            def do_GET(self) -> None:
+                with fake.lock:
+                    data = json.dumps({"peak": fake.peak, "busy_time": fake.busy_time, "requests": len(fake.requests)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:
                 fake._tick(+1)
@@ -159,3 +169,13 @@ class FakeMLLM:
                     pass
 
         return Handler
+
+
+if __name__ == "__main__":  # a standalone server for the benchmark: prints its URL, serves until killed
+    import sys
+
+    latency = float(sys.argv[1]) if len(sys.argv) > 1 else 0.05
+    canned = json.dumps({"parts": {}, "instructions": ["Stay as you are."]})
+    with FakeMLLM(latency_s=latency, canned=canned) as fake:
+        print(fake.base_url, flush=True)
+        threading.Event().wait()

@@ -25,9 +25,7 @@ class AnswerError(ValueError):
 
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
-_LIMB_NAME = re.compile(
-    r"\b(?:left|right|both|other) (?:arm|hand|elbow|shoulder|leg|knee|foot|feet|hip|ankle|wrist|thigh)s?\b"
-)
+_LIMB_NAME = re.compile(r"\b(?:left|right|both|other) (?:arm|hand|elbow|shoulder|leg|knee|foot|feet|hip|ankle|wrist|thigh)s?\b")
 _CLAUSE = re.compile(r",|;|\band\b|\bwhile\b|\bthen\b")
 _DIRECTION_WORDS = {
     "forward": r"\bforwards?\b|\bahead\b|\bfront\b",

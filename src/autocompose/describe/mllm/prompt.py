@@ -78,7 +78,7 @@ def request_image(
         a, b = b, a
     image = render_pair(a, b, views, RenderStyle(size=size), mirrored=variant in ("mirrored", "mirrored_reversed"), mask=mask)
     buf = io.BytesIO()
-    image.save(buf, format="PNG")
+    image.save(buf, format="PNG", compress_level=1)  # level 1: encoding dominated the per-request cost
     return buf.getvalue()
 
 

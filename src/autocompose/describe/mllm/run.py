@@ -136,8 +136,16 @@ class MLLMDescriber:
         variant: Variant = "original",
     ) -> list[TransitionDescription]:
         """The synchronous ``Annotator`` interface (one request; ``seed`` is unused by servers)."""
+
+        async def once() -> list[TransitionDescription]:
+            try:
+                return await self.describe_async(a, b, k, mask, variant)
+            finally:
+                self.limiter = None  # bound to this event loop
+                await self.backend.aclose()
+
         try:
-            return asyncio.run(self.describe_async(a, b, k, mask, variant))
+            return asyncio.run(once())
         except RequestFailed as exc:
             raise AnswerError(f"{self.name}: {exc.reason} after {exc.attempts} attempts") from exc
 
@@ -181,7 +189,11 @@ async def _annotate(
             if progress:
                 progress(describer.stats)
 
-        await asyncio.gather(*(one(i) for i, p in enumerate(pairset.pairs) if p.id not in done))
+        try:
+            await asyncio.gather(*(one(i) for i, p in enumerate(pairset.pairs) if p.id not in done))
+        finally:
+            describer.limiter = None
+            await describer.backend.aclose()
 
 
 def annotate_pairs_mllm(
