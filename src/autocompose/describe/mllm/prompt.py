@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from autocompose.describe.base import Variant
+from autocompose.describe.variants import variant_poses
 from autocompose.poses.skeleton import BODY_PART_NAMES
 from autocompose.render import RenderStyle, render_pair
 from autocompose.render.raster import View
@@ -74,9 +75,8 @@ def request_image(
     mask: np.ndarray | None = None,
 ) -> bytes:
     """PNG of the pair as the MLLM sees it: A | B; mirrored variants flip both, reversed ones swap them."""
-    if variant in ("reversed", "mirrored_reversed"):
-        a, b = b, a
-    image = render_pair(a, b, views, RenderStyle(size=size), mirrored=variant in ("mirrored", "mirrored_reversed"), mask=mask)
+    a, b, mask = variant_poses(a, b, mask, variant)
+    image = render_pair(a, b, views, RenderStyle(size=size), mask=mask)
     buf = io.BytesIO()
     image.save(buf, format="PNG", compress_level=1)  # level 1: encoding dominated the per-request cost
     return buf.getvalue()
