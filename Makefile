@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_describe.py
 	$(BIN)/python bench/bench_retrieval.py
 	$(BIN)/python bench/bench_mllm_client.py
+	$(BIN)/python bench/bench_serve.py
 
 clean:
 	rm -rf $(VENV) demo_out .pytest_cache

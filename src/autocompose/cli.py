@@ -580,6 +580,31 @@ def experiment_matrix(
     console.print(f"→ {base.out / 'matrix.json'}, {base.out / 'matrix_recall.png'}")
 
 
+@app.command("serve")
+def serve_cmd(
+    model: Annotated[Path, typer.Option(help="Trained checkpoint (best.pt) from `autocompose train`.")],
+    gallery: Annotated[Path, typer.Option(help="Dataset folder whose poses are searched.")],
+    split: Annotated[str, typer.Option(help="Index only this split's gallery ('' = every pose of the dataset).")] = "",
+    index: Annotated[str, typer.Option(help="flat (exact), hnsw or ivf (approximate, for large galleries).")] = "flat",
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the search API and web page: open http://HOST:PORT/ in a browser (API docs at /docs)."""
+    import uvicorn
+
+    from autocompose.serve.app import create_app
+    from autocompose.serve.engine import SearchEngine
+
+    try:
+        engine = SearchEngine(model, gallery, index, split=split or None, threads=1)  # type: ignore[arg-type]
+    except (AutocomposeError, OSError, ValueError, KeyError) as exc:
+        _fail(exc)
+    console.print(
+    console.print(f"serving {engine.info['gallery']} poses of {engine.info['dataset']} on http://{host}:{port}/")
+    )
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
+
+
 @app.command("demo")
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo_out"),

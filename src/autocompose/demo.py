@@ -125,4 +125,5 @@ def _train_and_show(out: Path, seed: int, epochs: int, style: RenderStyle) -> di
         "benchmark": f"{len(ds.pairs)} pairs, test gallery {len(gallery)} poses → {folder}",
         "retrieval (test, kinematic queries)": "  ".join(f"{k} {metrics[k]}" for k in ("R@1", "R@5", "R@10", "R@50")),
         "model": f"{out / 'run' / 'best.pt'}; examples in {out / 'retrieval.png'}",
+        "search it in a browser": f"autocompose serve --model {out / 'run' / 'best.pt'} --gallery {folder}",
     }

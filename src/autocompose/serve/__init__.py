@@ -1,0 +1,1 @@
+"""The serve stage: gallery index, search engine, FastAPI app and web page."""

@@ -1,0 +1,139 @@
+"""The search engine behind the service: a trained model, a gallery dataset and its index.
+
+Pure library code (no HTTP): ``serve/app.py`` wraps it, tests and benchmarks call it directly.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from autocompose import __version__
+from autocompose.data.format import CPRDataset
+from autocompose.describe import get_annotator
+from autocompose.errors import AutocomposeError
+from autocompose.poses.skeleton import NUM_JOINTS
+from autocompose.render import RenderStyle, render_pair, render_views
+from autocompose.retrieval.encoders import SentenceEncoder, pose_features
+from autocompose.retrieval.train import load_checkpoint
+from autocompose.serve.index import GalleryIndex, IndexKind
+
+
+class SearchEngine:
+    """Encode (reference pose, text) queries and rank the gallery; render and describe poses."""
+
+    def __init__(
+        self,
+        checkpoint: Path,
+        dataset: Path,
+        index_kind: IndexKind = "flat",
+        annotator: str = "kinematic",
+        split: str | None = None,
+    ) -> None:
+        self.model, state = load_checkpoint(checkpoint)
+        self.checkpoint = Path(checkpoint)
+        self.dataset = CPRDataset.load(dataset)
+        if self.dataset.poses.joints is None:
+            raise AutocomposeError(f"dataset {self.dataset.name!r} is image-only; the pose search needs 3D joints")
+        self.text_encoder = SentenceEncoder(pretrained=self.model.cfg.text_model == "minilm").eval()
+        self.annotator = get_annotator(annotator)
+        ids = self.dataset.galleries[split].poses if split else self.dataset.poses.ids
+        folder = self.checkpoint.parent / f"index-{self.dataset.name}-{split or 'all'}-{index_kind}"
+        try:
+            self.index = GalleryIndex.load(folder)
+            if self.index.kind != index_kind or sorted(self.index.ids) != sorted(ids):
+                raise AutocomposeError("stale index")
+        except AutocomposeError:
+            self.index = GalleryIndex(self.model.cfg.dim, index_kind)
+            self.index.add(ids, self.encode_poses(self.dataset.joints_of(ids), self._masks(ids)))
+            self.index.save(folder)
+        self.index_folder = folder
+        self._text_cache: OrderedDict[str, torch.Tensor] = OrderedDict()
+        self._png_cache: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self.info = {
+            "autocompose": __version__,
+            "model": str(checkpoint),
+            "dataset": self.dataset.name,
+            "gallery": len(self.index),
+        }
+        self.info["index"] = index_kind
+        self.info["epoch"] = int(state.get("epoch", -1)) + 1
+
+    # ------------------------------------------------------------------ encoding
+    def _masks(self, ids: list[str]) -> np.ndarray:
+        return self.dataset.poses.mask[[self.dataset.poses.index(i) for i in ids]]  # type: ignore[index]
+
+    @torch.inference_mode()
+    def encode_poses(self, joints: np.ndarray, masks: np.ndarray) -> np.ndarray:
+        out = [
+            self.model.pose(torch.from_numpy(pose_features(joints[i : i + 4096], masks[i : i + 4096])))
+            for i in range(0, len(joints), 4096)
+        ]
+        return torch.cat(out).numpy() if out else np.zeros((0, self.model.cfg.dim), np.float32)
+
+    @torch.inference_mode()
+    def _text(self, text: str) -> torch.Tensor:
+        with self._lock:
+            hit = self._text_cache.get(text)
+            if hit is not None:
+                self._text_cache.move_to_end(text)
+                return hit
+        emb = self.model.encode_text(self.text_encoder([text]))
+        with self._lock:
+            self._text_cache[text] = emb
+            while len(self._text_cache) > 4096:
+                self._text_cache.popitem(last=False)
+        return emb
+
+    def joints_of(self, pose_id: str) -> tuple[np.ndarray, np.ndarray]:
+        if pose_id not in self.dataset.poses:
+            raise KeyError(pose_id)
+        i = self.dataset.poses.index(pose_id)
+        return self.dataset.poses.joints[i], self.dataset.poses.mask[i]  # type: ignore[index]
+
+    # ------------------------------------------------------------------ queries
+    @torch.inference_mode()
+    def search(self, joints: np.ndarray, text: str, k: int = 10, exclude: str | None = None) -> list[tuple[str, float]]:
+        """Top-``k`` gallery poses for reference ``joints`` ``(J, 3)`` changed as ``text`` says."""
+        joints = np.asarray(joints, np.float32)
+        if joints.shape != (NUM_JOINTS, 3) or not np.isfinite(joints).all():
+            raise AutocomposeError(f"reference joints must be a finite ({NUM_JOINTS}, 3) array, got shape {joints.shape}")
+        mask = self.joints_of(exclude)[1] if exclude else np.ones(NUM_JOINTS, bool)
+        ref = self.model.pose(torch.from_numpy(pose_features(joints[None], mask[None])))
+        q = self.model.compose(ref, self._text(text)).numpy()
+        hits = self.index.search(q, k + (1 if exclude else 0))[0]
+        return [(i, s) for i, s in hits if i != exclude][:k]
+
+    def describe(self, a: np.ndarray, b: np.ndarray, k: int = 3) -> list[dict]:
+        return [d.model_dump(mode="json", include={"text", "parts"}) for d in self.annotator.describe(a, b, k)]
+
+    def render_png(self, pose_id: str, size: int = 256) -> bytes:
+        key = f"{pose_id}@{size}"
+        with self._lock:
+            if key in self._png_cache:
+                return self._png_cache[key]
+        joints, mask = self.joints_of(pose_id)
+        data = _png(render_views(joints, ("front",), RenderStyle(size=size), mask))
+        with self._lock:
+            self._png_cache[key] = data
+            while len(self._png_cache) > 2048:
+                self._png_cache.popitem(last=False)
+        return data
+
+    def render_pair_png(self, a: np.ndarray, b: np.ndarray, size: int = 256) -> bytes:
+        return _png(render_pair(a, b, ("front", "side"), RenderStyle(size=size), labels=("reference", "result")))
+
+    def render_joints_png(self, joints: np.ndarray, size: int = 256) -> bytes:
+        return _png(render_views(np.asarray(joints, np.float32), ("front",), RenderStyle(size=size)))
+
+
+def _png(image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
