@@ -34,7 +34,15 @@ class SearchEngine:
         index_kind: IndexKind = "flat",
         annotator: str = "kinematic",
         split: str | None = None,
+        threads: int | None = None,
     ) -> None:
+        """``threads`` sets torch's and faiss's thread counts (process-wide; ``autocompose serve`` uses 1,
+        which suits a server answering many clients at once); None leaves them alone."""
+        if threads is not None:
+            import faiss
+
+            torch.set_num_threads(threads)
+            faiss.omp_set_num_threads(threads)
         self.model, state = load_checkpoint(checkpoint)
         self.checkpoint = Path(checkpoint)
         self.dataset = CPRDataset.load(dataset)
