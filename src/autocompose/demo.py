@@ -15,7 +15,6 @@ from autocompose.poses.builtin import builtin_library
 from autocompose.poses.sequence import PoseSequence
 from autocompose.render import RenderStyle, contact_sheet, render_pair, render_views
 from autocompose.render.sheets import render_row as render_pair_row
-from autocompose.retrieval.encoders import pose_features
 
 
 def run_demo(
@@ -88,36 +87,26 @@ def run_demo(
 
 def _train_and_show(out: Path, seed: int, epochs: int, style: RenderStyle) -> dict[str, Any]:
     """Build the built-in benchmark, train the default model, draw test queries with their top-3."""
-    import torch
-
     from autocompose.data.build import BuildOptions
     from autocompose.data.builders import build_builtin
     from autocompose.retrieval.config import LossConfig, TrainConfig
-    from autocompose.retrieval.train import TextTable, load_checkpoint, train
+    from autocompose.retrieval.train import train
+    from autocompose.serve.engine import SearchEngine
 
     ds = build_builtin(None, BuildOptions(seed=seed))
     folder = ds.save(out / "dataset")
     cfg = TrainConfig(dataset=folder, out=out / "run", epochs=epochs, loss=LossConfig(cycle=True), seed=seed)
     metrics = train(cfg, progress=False, log=lambda _: None)
-    model, _ = load_checkpoint(out / "run" / "best.pt")
-    texts = TextTable(model, cfg, torch.device("cpu"))
+    engine = SearchEngine(out / "run" / "best.pt", folder, split="test")  # the same query path as `autocompose serve`
     gallery = ds.galleries["test"].poses
-    g = model.pose(torch.from_numpy(pose_features(ds.joints_of(gallery), ds.poses.mask[[ds.poses.index(p) for p in gallery]])))
     rows = []
     small = RenderStyle(size=150)
     for pair in ds.split("test")[:: max(1, len(ds.split("test")) // 4)][:4]:
         text = ds.texts("kinematic", pair.id)[0]
-        ref_i = ds.poses.index(pair.ref)
-        with torch.no_grad():
-            q = model.compose(
-                model.pose(torch.from_numpy(pose_features(ds.poses.joints[ref_i][None], ds.poses.mask[ref_i][None]))),  # type: ignore[index]
-                model.encode_text(texts.embed([text])),
-            )
-            scores = (q @ g.t())[0]
-        scores[gallery.index(pair.ref)] = -1e9
-        top = [gallery[j] for j in torch.topk(scores, 3).indices.tolist()]
-        cells = [render_views(ds.poses.joints[ref_i], ("front",), small)]  # type: ignore[index]
-        cells += [render_views(ds.joints_of([t])[0], ("front",), small) for t in top]
+        ref_joints = engine.joints_of(pair.ref)[0]
+        top = [pose_id for pose_id, _ in engine.search(ref_joints, text, 3, exclude=pair.ref)]
+        cells = [render_views(ref_joints, ("front",), small)]
+        cells += [render_views(engine.joints_of(t)[0], ("front",), small) for t in top]
         label = f"query: {text} | target rank in top-3: {top.index(pair.tgt) + 1 if pair.tgt in top else 'no'}"
         rows.append(render_pair_row(cells, label, small.size))
     contact_sheet(rows, columns=1).save(out / "retrieval.png")

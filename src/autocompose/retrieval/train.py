@@ -190,9 +190,6 @@ def train(
         scaler.update()
         return float(loss.detach())
 
-    def embed_eval(batch_texts: list[str]) -> torch.Tensor:
-        return texts.embed(batch_texts)
-
     done = 0
     for epoch in range(start, cfg.epochs):
         stage = _set_stage(model, cfg, epoch)
@@ -200,7 +197,7 @@ def train(
         model.train()
         loss = run_epoch(epoch)
         if rank == 0:
-            val = evaluate(model, ds, "val", embed_eval, query_source, device)
+            val = evaluate(model, ds, "val", texts.embed, query_source, device)
             improved = val["R@10"] > best
             best, bad_epochs = (val["R@10"], 0) if improved else (best, bad_epochs + 1)
             history.append(
@@ -235,7 +232,7 @@ def train(
     if rank != 0:
         return {}
     best_model, _ = load_checkpoint(out / "best.pt", device)
-    metrics = evaluate(best_model, ds, "test", embed_eval, query_source, device)
+    metrics = evaluate(best_model, ds, "test", texts.embed, query_source, device)
     metrics.update(train_source=cfg.train_source, epochs_run=len(history), best_val_R10=best)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     plot_recall({f"test ({cfg.train_source} → {query_source})": metrics}, out / "recall.png")

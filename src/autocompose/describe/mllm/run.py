@@ -89,10 +89,10 @@ class MLLMDescriber:
         messages = messages_for(self.template, k, self.cfg.views, png)
         params = self._params(k)
         key = cache_key(self.cfg.model, self.cfg.prompt_version, messages, params)
-        va, vb, vm = variant_poses(a, b, mask, variant)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self.stats.cached += 1
             return parse_answer(hit[0], k, self.name, self.version, variant)
+        va, vb, vm = variant_poses(a, b, mask, variant)  # what the side check measures
         reason = "no attempt"
         for attempt in range(1, self.cfg.max_retries + 2):
             if attempt > 1:
