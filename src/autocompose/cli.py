@@ -500,12 +500,22 @@ OVERRIDE_HELP = "Override a config field, e.g. --set epochs=10 --set loss.cycle=
 
 
 def _metrics_table(rows: dict[str, dict]) -> Table:
-    table = Table()
-    table.add_column("run")
-    for col in ("R@1", "R@5", "R@10", "R@50", "median_rank", "queries"):
-        table.add_column(col, justify="right")
+    """Recall@K with soft recall and the text-ignoring baselines beside it (``-`` where absent)."""
+    from autocompose.retrieval.evaluate import metrics_row
+
+    table = Table(
+        caption="soft10: a top-K pose within 10 cm of the target; ref-only: same model, text ignored; "
+        "nearest: gallery ranked by pose distance to the reference"
+    )
+    cols = None
     for name, m in rows.items():
-        table.add_row(name, *(str(m.get(c, "-")) for c in ("R@1", "R@5", "R@10", "R@50", "median_rank", "queries")))
+        row = metrics_row(m)
+        if cols is None:
+            cols = list(row)
+            table.add_column("run")
+            for col in cols:
+                table.add_column(col, justify="right")
+        table.add_row(name, *(str(row.get(c, "-")) for c in cols))
     return table
 
 
@@ -599,9 +609,7 @@ def serve_cmd(
         engine = SearchEngine(model, gallery, index, split=split or None, threads=1)  # type: ignore[arg-type]
     except (AutocomposeError, OSError, ValueError, KeyError) as exc:
         _fail(exc)
-    console.print(
-    console.print(f"serving {engine.info['gallery']} poses of {engine.info['dataset']} on http://{host}:{port}/")
-    )
+    console.print(console.print(f"serving {engine.info['gallery']} poses of {engine.info['dataset']} on http://{host}:{port}/"))
     uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
 
 

@@ -197,7 +197,7 @@ def train(
         model.train()
         loss = run_epoch(epoch)
         if rank == 0:
-            val = evaluate(model, ds, "val", texts.embed, query_source, device)
+            val = evaluate(model, ds, "val", texts.embed, query_source, device, baselines=False)
             improved = val["R@10"] > best
             best, bad_epochs = (val["R@10"], 0) if improved else (best, bad_epochs + 1)
             history.append(
