@@ -10,8 +10,9 @@ Source joints are mapped to canonical joints by name through a mapping table (``
 ``mixamo`` — which also covers LAFAN1 and most game rigs — ``blender``, ``generic`` and
 ``bandai`` — the Bandai Namco Research Motiondataset: ``UpperArm_L``, ``LowerLeg_R``, …)
 or a mapping the caller gives; ``auto`` picks the table that maps most required joints.
-Names match case-insensitively, after dropping a namespace prefix such as ``mixamorig:``; an End Site is named ``<parent>/end``. Units are guessed
-from the leg length (see ``orient.guess_unit_scale``) unless ``scale`` is given.
+Names match case-insensitively, after dropping a namespace prefix such as ``mixamorig:``;
+an End Site is named ``<parent>/end``. Units are guessed from the leg
+length (see ``orient.guess_unit_scale``) unless ``scale`` is given.
 """
 
 from __future__ import annotations

@@ -136,7 +136,10 @@ def read_expmap_csv(path: str | Path) -> np.ndarray:
             cells = line.split(",")
             if len(cells) != CMU_VALUES:
                 raise PoseFormatError(
-                    path, f"line {number}", f"{CMU_VALUES} comma-separated values (3 root position + 38 × 3 expmap)", f"{len(cells)} values (file truncated?)"
+                    path,
+                    f"line {number}",
+                    f"{CMU_VALUES} comma-separated values (3 root position + 38 × 3 expmap)",
+                    f"{len(cells)} values (file truncated?)",
                 )
             for col, cell in enumerate(cells):
                 try:
@@ -213,7 +216,7 @@ def load_cmu_expmap(path: str | Path, fps: float = 30.0, subject: str | None = N
             "scale": CMU_UNIT_M,
             "up_axis": "+y",
             "source_fps": CMU_FPS,
-            "source_frames": int(len(values)),
+            "source_frames": len(values),
             "skipped_rest_line": skipped,
             "removed_yaw_deg": round(float(np.degrees(yaw)), 2),
             "derived": list(derived),

@@ -41,8 +41,9 @@ def bracket(source_times: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np
 def needed_frames(source_times: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct source frames a resample to ``fps`` reads, and how to blend them.
 
-    Returns ``(frames, pairs, w)``: ``frames`` are the sorted source frame indices to run forward kinematics on, ``pairs`` ``(N, 2)`` index into
-    ``frames``, ``w`` ``(N,)`` is the weight of the second. Skipping the frames that are
+    Returns ``(frames, pairs, w)``: ``frames`` are the sorted source frame indices to run
+    forward kinematics on, ``pairs`` ``(N, 2)`` index into ``frames``, ``w`` ``(N,)`` is
+    the weight of the second. Skipping the frames that are
     never read makes 120 Hz → 30 fps four times cheaper.
     """
     times = output_times(float(source_times[-1] - source_times[0]), fps) + source_times[0]
