@@ -63,7 +63,7 @@ def resample_uniform(source: str | Path, joints: np.ndarray, fps_in: float, fps_
     """Resample ``(T, J, 3)`` joints recorded at ``fps_in`` to ``fps_out`` (linear)."""
     if not (np.isfinite(fps_out) and fps_out > 0):
         raise PoseFormatError(source, "fps", "a positive frame rate to resample to", repr(fps_out))
-    if abs(fps_in - fps_out) < 1e-6 * fps_out:
+    if abs(fps_in - fps_out) < 1e-3 * fps_out:  # BVH frame times are rounded (0.0333333)
         return joints
     frames, pairs, w = needed_frames(np.arange(len(joints)) / fps_in, fps_out)
     return blend(joints[frames], pairs, w)
