@@ -29,8 +29,9 @@ console = Console(stderr=True)
 
 SOURCE_HELP = (
     "Pose sources: files (.bvh, AIST++ .pkl, SMPL/AMASS .npz/.npy, COCO .json), folders of them, "
-    "'builtin' (the built-in library), 'builtin:s01,s02' (some of its subjects) or 'real-sample' (three real "
-    "mocap clips fetched into a cache)."
+    "'builtin' (the built-in library), 'builtin:s01,s02' (some of its subjects), 'real-sample' (three real "
+    "mocap clips fetched into a cache), a motion-capture collection folder (bandai-namco, cmu-expmap, deepmimic, "
+    "or a folder holding several) or 'mocap:NAME' (a collection fetched with `autocompose poses fetch NAME`)."
 )
 
 
@@ -42,6 +43,7 @@ def load_sources(sources: list[str]) -> list[PoseSequence]:
     """Resolve CLI source arguments into sequences (see ``SOURCE_HELP``)."""
     from autocompose.poses.builtin import builtin_library
     from autocompose.poses.io import LOADERS, load_sequence
+    from autocompose.poses.mocap import COLLECTIONS, cache_root, find_collections, load_collection
     from autocompose.poses.real_sample import fetch_real_sample
 
     out: list[PoseSequence] = []
@@ -51,6 +53,16 @@ def load_sources(sources: list[str]) -> list[PoseSequence]:
             out.extend(builtin_library(subjects=subjects))
         elif src == "real-sample":
             out.extend(load_sequence(p) for p in fetch_real_sample())
+        elif src.startswith("mocap:"):
+            name = src.split(":", 1)[1]
+            if name not in COLLECTIONS:
+                raise AutocomposeError(f"{src}: unknown collection; known: {', '.join(COLLECTIONS)}")
+            folder = cache_root() / name
+            if not folder.is_dir():
+                raise AutocomposeError(f"{src}: not fetched yet; run `autocompose poses fetch {name}` (or with --from DIR)")
+            out.extend(load_collection(folder, name=name, progress=console.is_terminal))
+        elif Path(src).is_dir() and find_collections(src):
+            out.extend(load_collection(src, progress=console.is_terminal))
         else:
             path = Path(src)
             files = sorted(p for p in path.rglob("*") if p.suffix.lower() in LOADERS) if path.is_dir() else [path]
@@ -95,7 +107,11 @@ def poses_info(
                 "2d": s.is_2d,
                 "missing_joints": list(s.missing_joints),
                 "height_range_m": round(float(np.median(heights.max(1) - heights.min(1))), 3),
-                **{k: s.meta[k] for k in ("format", "mapping", "unit", "up_axis", "category") if k in s.meta},
+                **{
+                    k: s.meta[k]
+                    for k in ("format", "mapping", "unit", "up_axis", "category", "collection", "content", "style", "licence")
+                    if k in s.meta
+                },
             }
         )
     if as_json:
@@ -112,6 +128,39 @@ def poses_info(
             )
         )
     Console().print(table)
+
+
+@poses_app.command("fetch")
+def poses_fetch(
+    name: Annotated[str, typer.Argument(help="Collection: bandai-namco, cmu-expmap or deepmimic.")],
+    from_dir: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--from", help="Copy from a local copy (upstream repository or collection folder) instead of downloading."),
+    ] = None,
+    dest: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Where to store it (default: ~/.cache/autocompose/mocap/NAME, or $AUTOCOMPOSE_CACHE/mocap/NAME)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Fetch again even when a complete copy is already there.")] = False,
+) -> None:
+    """Fetch a real motion-capture collection from its upstream repository (or --from DIR) into the cache.
+
+    The copy is written atomically (nothing half-written is left on failure or Ctrl-C) and
+    its licence and attribution are recorded in collection.json beside the data. Load it
+    anywhere a pose source is taken as 'mocap:NAME' or by its folder.
+    """
+    from autocompose.poses.mocap import COLLECTIONS, fetch_collection
+
+    try:
+        with console.status(f"fetching {name} …"):
+            path = fetch_collection(name, dest=dest, from_dir=from_dir, force=force)
+    except (AutocomposeError, OSError) as exc:
+        _fail(exc)
+    info = COLLECTIONS[name]
+    typer.echo(str(path))
+    console.print(f"[yellow]licence: {info.licence} — {info.licence_summary}[/yellow]")
+    console.print(f"attribution: {info.attribution}")
+    console.print(f"stored in {path} (licence and attribution recorded in {path / 'collection.json'})")
 
 
 @poses_app.command("fetch-sample")

@@ -7,10 +7,12 @@ order they are listed, and ``p_j = p_parent + G_parent · t_j``, where ``t_j`` i
 OFFSET, or the joint's own position channels when it has them (see ``position_mode``).
 
 Source joints are mapped to canonical joints by name through a mapping table (``cmu``,
-``mixamo`` — which also covers LAFAN1 and most game rigs — ``blender`` and ``generic``)
-or a mapping the caller gives. Names match case-insensitively, after dropping a namespace
-prefix such as ``mixamorig:``; an End Site is named ``<parent>/end``. Units are guessed
-from the leg length (see ``orient.guess_unit_scale``) unless ``scale`` is given.
+``mixamo`` — which also covers LAFAN1 and most game rigs — ``blender``, ``generic`` and
+``bandai`` — the Bandai Namco Research Motiondataset: ``UpperArm_L``, ``LowerLeg_R``, …)
+or a mapping the caller gives; ``auto`` picks the table that maps most required joints.
+Names match case-insensitively, after dropping a namespace prefix such as ``mixamorig:``;
+an End Site is named ``<parent>/end``. Units are guessed from the leg
+length (see ``orient.guess_unit_scale``) unless ``scale`` is given.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def _sided(left: Mapping[str, str]) -> dict[str, str]:
     for src, canon in left.items():
         out[src] = canon
         if "left" in canon:
-            for a, b in (("Left", "Right"), ("left", "right"), (".L", ".R"), ("L", "R")):
+            for a, b in (("Left", "Right"), ("left", "right"), (".L", ".R"), ("_L", "_R"), ("L", "R")):
                 if a in src:
                     out[src.replace(a, b, 1)] = canon.replace("left", "right")
                     break
@@ -103,6 +105,25 @@ MAPPING_TABLES: dict[str, dict[str, str]] = {
             "hand.L": "left_wrist",
         }
     ),
+    # Bandai Namco Research Motiondataset 1/2 (bones along +x, every joint has position
+    # channels that hold its local translation: see TABLE_POSITION_MODE).
+    "bandai": _sided(
+        {
+            "Hips": "pelvis",
+            "Spine": "spine1",
+            "Chest": "spine3",
+            "Neck": "neck",
+            "Head": "head",
+            "Shoulder_L": "left_collar",
+            "UpperArm_L": "left_shoulder",
+            "LowerArm_L": "left_elbow",
+            "Hand_L": "left_wrist",
+            "UpperLeg_L": "left_hip",
+            "LowerLeg_L": "left_knee",
+            "Foot_L": "left_ankle",
+            "Toes_L": "left_foot",
+        }
+    ),
     "generic": {
         **{n: n for n in JOINT_NAMES},
         **{n.replace("_", ""): n for n in JOINT_NAMES},
@@ -122,6 +143,12 @@ MAPPING_TABLES: dict[str, dict[str, str]] = {
         "abdomen": "spine1",
     },
 }
+
+
+#: Position-channel handling a rig family needs when ``position_mode="auto"``. Bandai's
+#: ``Hips`` OFFSET is a stale capture-space position (z ≈ -427 cm) while its position
+#: channels hold the true local translation, which the per-joint heuristic misreads.
+TABLE_POSITION_MODE: dict[str, PositionMode] = {"bandai": "absolute"}
 
 
 @dataclass
@@ -375,6 +402,8 @@ def load_bvh(
             f"joints mappable to {', '.join(missing)} (pass mapping={{bvh_name: canonical}} or --mapping FILE.json)",
             f"joints {', '.join(clip.names)} (best table: {table})",
         )
+    if position_mode == "auto":
+        position_mode = TABLE_POSITION_MODE.get(table, "auto")
     world = forward_kinematics(clip, position_mode)
     named = {canon: world[:, idx].astype(np.float32) for idx, canon in index_map.items()}
     joints, mask, derived = assemble(clip.path, named)
