@@ -41,35 +41,9 @@ def _progress() -> Progress:
 
 def load_sources(sources: list[str]) -> list[PoseSequence]:
     """Resolve CLI source arguments into sequences (see ``SOURCE_HELP``)."""
-    from autocompose.poses.builtin import builtin_library
-    from autocompose.poses.io import LOADERS, load_sequence
-    from autocompose.poses.mocap import COLLECTIONS, cache_root, find_collections, load_collection
-    from autocompose.poses.real_sample import fetch_real_sample
+    from autocompose.poses.sources import load_sources as load
 
-    out: list[PoseSequence] = []
-    for src in sources:
-        if src == "builtin" or src.startswith("builtin:"):
-            subjects = tuple(src.split(":", 1)[1].split(",")) if ":" in src else None
-            out.extend(builtin_library(subjects=subjects))
-        elif src == "real-sample":
-            out.extend(load_sequence(p) for p in fetch_real_sample())
-        elif src.startswith("mocap:"):
-            name = src.split(":", 1)[1]
-            if name not in COLLECTIONS:
-                raise AutocomposeError(f"{src}: unknown collection; known: {', '.join(COLLECTIONS)}")
-            folder = cache_root() / name
-            if not folder.is_dir():
-                raise AutocomposeError(f"{src}: not fetched yet; run `autocompose poses fetch {name}` (or with --from DIR)")
-            out.extend(load_collection(folder, name=name, progress=console.is_terminal))
-        elif Path(src).is_dir() and find_collections(src):
-            out.extend(load_collection(src, progress=console.is_terminal))
-        else:
-            path = Path(src)
-            files = sorted(p for p in path.rglob("*") if p.suffix.lower() in LOADERS) if path.is_dir() else [path]
-            if not files:
-                raise AutocomposeError(f"{src}: no pose files found (looked for {', '.join(LOADERS)})")
-            out.extend(load_sequence(f) for f in files)
-    return out
+    return load(sources, progress=console.is_terminal)
 
 
 def _fail(exc: Exception) -> None:
@@ -383,9 +357,25 @@ def _summarise_dataset(ds: object, out: Path | None = None) -> None:
 
 @dataset_app.command("build")
 def dataset_build(
-    name: Annotated[str, typer.Argument(help="builtin, aist-cpr, posefix-cpr or fixmypose.")],
+    name: Annotated[str, typer.Argument(help="builtin, mocap, custom, aist-cpr, posefix-cpr or fixmypose.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder to write (replaced atomically).")],
-    source: Annotated[Optional[Path], typer.Option(help="Folder of the original download (not needed for builtin).")] = None,  # noqa: UP045
+    source: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Option(
+            help="Folder of the original download (not needed for builtin). mocap: repeatable pose sources "
+            "(collection folders such as ../shared/mocap/bandai-namco, mocap:NAME, pose files or folders, builtin)."
+        ),
+    ] = None,
+    split: Annotated[
+        str,
+        typer.Option(
+            help="mocap: 'motion' (by take, some contents held out for test) or 'cross-dataset' (train on --train-on, "
+            "test on the other sources)."
+        ),
+    ] = "motion",
+    train_on: Annotated[str, typer.Option(help="mocap --split cross-dataset: collections to train on (comma-separated).")] = (
+        "bandai-namco"
+    ),
     joints: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(help="posefix-cpr: folder of AMASS-derived joint .npz files, at the AMASS relative paths."),
@@ -431,6 +421,10 @@ def dataset_build(
             seed=seed,
         )
         extra: dict[str, object] = {}
+        src: object = source[0] if source and name not in ("mocap",) else source
+        if name == "mocap":
+            extra["plan"] = split
+            extra["train_on"] = tuple(t.strip() for t in train_on.split(",") if t.strip())
         if name == "builtin" and subjects:
             extra["subjects"] = tuple(s.strip() for s in subjects.split(","))
         if name == "posefix-cpr":
@@ -443,7 +437,7 @@ def dataset_build(
                 task = bar.add_task(label, total=total)
                 return lambda n: bar.advance(task, n)
 
-            ds = BUILDERS[name](source, options, tick, **extra)  # type: ignore[operator]
+            ds = BUILDERS[name](src, options, tick, **extra)  # type: ignore[operator]
         folder = ds.save(out)
         plot = plot_differences(ds, folder / "difference_histogram.png")
     except (AutocomposeError, OSError, ValueError, KeyError) as exc:

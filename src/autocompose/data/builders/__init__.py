@@ -5,6 +5,7 @@ from __future__ import annotations
 from autocompose.data.builders.aistpp import build_aistpp
 from autocompose.data.builders.builtin import build_builtin
 from autocompose.data.builders.fixmypose import build_fixmypose
+from autocompose.data.builders.mocap import build_mocap
 from autocompose.data.builders.posefix import build_posefix
 
 BUILDERS = {
@@ -12,6 +13,7 @@ BUILDERS = {
     "aist-cpr": build_aistpp,
     "posefix-cpr": build_posefix,
     "fixmypose": build_fixmypose,
+    "mocap": build_mocap,
 }
 
-__all__ = ["BUILDERS", "build_aistpp", "build_builtin", "build_fixmypose", "build_posefix"]
+__all__ = ["BUILDERS", "build_aistpp", "build_builtin", "build_fixmypose", "build_mocap", "build_posefix"]
