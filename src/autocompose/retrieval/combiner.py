@@ -44,7 +44,7 @@ class CPRModel(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.pose = PoseEncoder(cfg.dim, cfg.pose_hidden, cfg.pose_blocks, cfg.dropout)
+        self.pose = PoseEncoder(cfg.dim, cfg.pose_hidden, cfg.pose_blocks, cfg.dropout, cfg.pose_input)
         self.text_head = TextHead(cfg.dim, cfg.dropout)
         self.combiner = Combiner(cfg.dim, cfg.combiner_hidden, 0.5)
         self.logit_scale = nn.Parameter(torch.tensor(float(np.log(1 / cfg.init_temperature))))

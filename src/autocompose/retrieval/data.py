@@ -16,7 +16,9 @@ import numpy as np
 from autocompose.data.format import CPRDataset
 from autocompose.errors import AutocomposeError
 from autocompose.poses.transforms import mirror, mirror_mask
-from autocompose.retrieval.encoders import pose_features
+from autocompose.retrieval.augment import draw_factors, rebuild_with_proportions
+from autocompose.retrieval.config import AugmentConfig
+from autocompose.retrieval.encoders import PoseInput, pose_features
 
 OPPOSITE = {"original": "reversed", "reversed": "original", "mirrored": "mirrored_reversed", "mirrored_reversed": "mirrored"}
 
@@ -36,15 +38,22 @@ class TrainingData:
     ref: np.ndarray  # (N,) pose rows of the training pairs
     tgt: np.ndarray
     options: list[dict[str, list[int]]]  # per pair: variant -> text rows (first k)
+    joints: np.ndarray | None = None  # (2P, J, 3) poses then mirrors, kept for on-the-fly augmentation
+    mask: np.ndarray | None = None  # (2P, J)
+    kind: PoseInput = "joints"
 
     @staticmethod
-    def build(ds: CPRDataset, split: str, source: str, k: int, variants: tuple[str, ...]) -> TrainingData:
+    def build(
+        ds: CPRDataset, split: str, source: str, k: int, variants: tuple[str, ...], kind: PoseInput = "joints"
+    ) -> TrainingData:
         if ds.poses.joints is None:
             raise AutocomposeError(f"dataset {ds.name!r} is image-only; the pose model needs 3D joints")
         if source not in ds.descriptions:
             raise AutocomposeError(f"dataset {ds.name!r} has no description source {source!r}; it has {ds.sources()}")
         joints, mask = ds.poses.joints, ds.poses.mask
-        feats = np.concatenate([pose_features(joints, mask), pose_features(mirror(joints), mirror_mask(mask))])
+        joints2 = np.concatenate([joints, mirror(joints)])
+        mask2 = np.concatenate([mask, mirror_mask(mask)])
+        feats = pose_features(joints2, mask2, kind)
         table: dict[str, int] = {}
         refs, tgts, options = [], [], []
         for p in ds.split(split):
@@ -59,7 +68,18 @@ class TrainingData:
                 options.append(opts)
         if not options:
             raise AutocomposeError(f"no {split} pair of {ds.name!r} has {source!r} text for variants {variants}")
-        return TrainingData(feats, list(table), np.array(refs), np.array(tgts), options)
+        return TrainingData(feats, list(table), np.array(refs), np.array(tgts), options, joints2, mask2, kind)
+
+    def augmented_features(self, ref: np.ndarray, tgt: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator):
+        """Features of a batch's references and targets with one proportion draw per pair."""
+        if self.joints is None or self.mask is None:
+            raise AutocomposeError("augmentation needs the training poses (build TrainingData with joints)")
+        factors = draw_factors(len(ref), rng, cfg.proportions, cfg.scale)
+        out = []
+        for rows in (ref, tgt):
+            posed = rebuild_with_proportions(self.joints[rows], factors)
+            out.append(pose_features(posed, self.mask[rows], self.kind))
+        return out[0], out[1]
 
     def __len__(self) -> int:
         return len(self.options)

@@ -13,24 +13,73 @@ import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from autocompose.poses.skeleton import NUM_JOINTS
+from autocompose.poses.skeleton import BONES, NUM_JOINTS, joint_index
 from autocompose.poses.transforms import canonicalise_facing, root_centre
 
 TEXT_WIDTH = 384  # all-MiniLM-L6-v2 hidden size
 
 
-def pose_features(joints: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``(N, J*4)`` float32: pelvis-centred (height kept), facing +z joints, and the joint mask."""
+PoseInput = Literal["joints", "bones"]
+
+
+def pose_feature_dim(kind: PoseInput = "joints") -> int:
+    """Width of ``pose_features(..., kind)``."""
+    return NUM_JOINTS * 4 if kind == "joints" else NUM_JOINTS * 3 + len(BONES) * 3 + NUM_JOINTS
+
+
+def body_size(canon: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(N,) leg length (hip→knee→ankle, mean of the valid sides) in metres; 0.8 where no leg is valid.
+
+    Bone lengths do not change with the pose, so this is a per-person scale, not a per-pose one.
+    """
+    total = np.zeros(len(canon), np.float32)
+    count = np.zeros(len(canon), np.float32)
+    for hip, knee, ankle in _LEGS:
+        ok = mask[:, hip] & mask[:, knee] & mask[:, ankle]
+        length = np.linalg.norm(canon[:, knee] - canon[:, hip], axis=-1) + np.linalg.norm(
+            canon[:, ankle] - canon[:, knee], axis=-1
+        )
+        total += np.where(ok, length, 0)
+        count += ok
+    return np.where(count > 0, total / np.maximum(count, 1), 0.8).astype(np.float32)
+
+
+def pose_features(joints: np.ndarray, mask: np.ndarray, kind: PoseInput = "joints") -> np.ndarray:
+    """``(N, pose_feature_dim(kind))`` float32 model input for poses ``(N, J, 3)`` and masks ``(N, J)``.
+
+    * ``joints``: pelvis-centred (height kept), facing +z joint positions in metres, and the mask.
+    * ``bones``: the same positions divided by the person's leg length (so body size drops out),
+      the unit direction of every bone (independent of bone lengths, so of a skeleton's
+      proportions), and the mask. Bones with a missing end are zero.
+    """
+    mask = np.asarray(mask, bool)
     centred = root_centre(np.asarray(joints, np.float32), keep_height=True)
     canon, _ = canonicalise_facing(centred)
-    canon = canon * np.asarray(mask, np.float32)[..., None]
-    return np.concatenate([canon.reshape(len(canon), -1), np.asarray(mask, np.float32)], axis=1).astype(np.float32)
+    maskf = mask.astype(np.float32)
+    if kind == "joints":
+        canon = canon * maskf[..., None]
+        return np.concatenate([canon.reshape(len(canon), -1), maskf], axis=1).astype(np.float32)
+    if kind != "bones":
+        raise ValueError(f"unknown pose input {kind!r}; use 'joints' or 'bones'")
+    size = body_size(canon, mask)
+    pos = canon / size[:, None, None] * maskf[..., None]
+    vec = canon[:, _CHILD] - canon[:, _PARENT]
+    norm = np.linalg.norm(vec, axis=-1, keepdims=True)
+    both = (mask[:, _CHILD] & mask[:, _PARENT])[..., None]
+    dirs = np.where(both & (norm > 1e-6), vec / np.maximum(norm, 1e-6), 0.0)
+    return np.concatenate([pos.reshape(len(pos), -1), dirs.reshape(len(dirs), -1), maskf], axis=1).astype(np.float32)
+
+
+_PARENT = np.array([p for p, _ in BONES])
+_CHILD = np.array([c for _, c in BONES])
+_LEGS = tuple(tuple(joint_index(f"{side}_{j}") for j in ("hip", "knee", "ankle")) for side in ("left", "right"))
 
 
 class ResidualBlock(nn.Module):
@@ -47,14 +96,25 @@ class ResidualBlock(nn.Module):
 class PoseEncoder(nn.Module):
     """Residual MLP over ``pose_features``; L2-normalised output of size ``dim``."""
 
-    def __init__(self, dim: int = 256, hidden: int = 512, blocks: int = 2, dropout: float = 0.1) -> None:
+    def __init__(
+        self, dim: int = 256, hidden: int = 512, blocks: int = 2, dropout: float = 0.1, kind: PoseInput = "joints"
+    ) -> None:
         super().__init__()
-        self.inp = nn.Linear(NUM_JOINTS * 4, hidden)
+        self.kind: PoseInput = kind
+        self.inp = nn.Linear(pose_feature_dim(kind), hidden)
         self.blocks = nn.Sequential(*(ResidualBlock(hidden, dropout) for _ in range(blocks)))
         self.out = nn.Sequential(nn.LayerNorm(hidden), nn.Linear(hidden, dim))
 
     def forward(self, feats: torch.Tensor) -> torch.Tensor:
         return F.normalize(self.out(self.blocks(self.inp(feats))), dim=-1)
+
+    def features(self, joints: np.ndarray, mask: np.ndarray) -> torch.Tensor:
+        """This encoder's input for raw poses ``(N, J, 3)`` / masks ``(N, J)``, on its device."""
+        return torch.from_numpy(pose_features(joints, mask, self.kind)).to(self.inp.weight.device)
+
+    def encode(self, joints: np.ndarray, mask: np.ndarray) -> torch.Tensor:
+        """Embeddings of raw poses (features computed the way this encoder was trained)."""
+        return self(self.features(joints, mask))
 
 
 def minilm_path() -> Path:

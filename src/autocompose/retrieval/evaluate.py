@@ -32,7 +32,6 @@ from autocompose.data.format import CPRDataset
 from autocompose.errors import AutocomposeError
 from autocompose.poses.transforms import normalise
 from autocompose.retrieval.combiner import CPRModel
-from autocompose.retrieval.encoders import pose_features
 
 KS = (1, 5, 10, 50)
 #: soft-recall radii (metres, mean per-joint distance, pelvis-centred and facing-canonical)
@@ -182,9 +181,8 @@ def evaluate(
         raise AutocomposeError(f"dataset {ds.name!r} is image-only; the pose model needs 3D joints")
     q = queries_for(ds, split, source)
     rows = np.array(sorted(ds.poses.index(p) for p in gallery.poses))
-    feats = torch.from_numpy(pose_features(ds.poses.joints[rows], ds.poses.mask[rows])).to(device)
-    g = model.pose(feats)
-    ref = model.pose(torch.from_numpy(pose_features(ds.poses.joints[q.ref], ds.poses.mask[q.ref])).to(device))
+    g = model.pose.encode(ds.poses.joints[rows], ds.poses.mask[rows])
+    ref = model.pose.encode(ds.poses.joints[q.ref], ds.poses.mask[q.ref])
     composed = []
     for i in range(0, len(q.texts), 1024):
         composed.append(model.compose(ref[i : i + 1024], model.encode_text(text_embed(q.texts[i : i + 1024]))))

@@ -130,7 +130,7 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     ds = CPRDataset.load(cfg.dataset)
     query_source = cfg.query_source or ds.card.get("queries", {}).get("test") or cfg.train_source
-    data = TrainingData.build(ds, "train", cfg.train_source, cfg.k, cfg.variants)
+    data = TrainingData.build(ds, "train", cfg.train_source, cfg.k, cfg.variants, cfg.model.pose_input)
     model = build_model(cfg).to(device)
     texts = TextTable(model, cfg, device, progress and rank == 0)
     frozen = model.sentence is None
@@ -165,6 +165,8 @@ def train(
             return model.encode_text(table[torch.from_numpy(rows).to(device)])  # type: ignore[index]
         return model.encode_text(texts=[data.texts[i] for i in rows])
 
+    aug_rng = np.random.default_rng([cfg.seed, start, rank])
+
     def run_epoch(epoch: int) -> float:
         total, n = 0.0, 0
         batches = list(data.batches(cfg.batch_size, cfg.seed, epoch, rank, world))
@@ -175,12 +177,19 @@ def train(
             total, n = total + loss, n + 1
         return total / max(n, 1)
 
+    def _poses(b: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        if not cfg.augment.active:
+            return feats[torch.from_numpy(b.ref).to(device)], feats[torch.from_numpy(b.tgt).to(device)]
+        ref, tgt = data.augmented_features(b.ref, b.tgt, cfg.augment, aug_rng)
+        return torch.from_numpy(ref).to(device), torch.from_numpy(tgt).to(device)
+
     def _step(b: Batch) -> float:
         has_back = cfg.loss.cycle and bool((b.back_text >= 0).all())
+        ref, tgt = _poses(b)
         with torch.autocast(device.type, enabled=amp):
             loss = runner(
-                feats[torch.from_numpy(b.ref).to(device)],
-                feats[torch.from_numpy(b.tgt).to(device)],
+                ref,
+                tgt,
                 text_batch(b.text),
                 text_batch(b.back_text) if has_back else None,
             )
