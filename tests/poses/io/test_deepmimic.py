@@ -76,8 +76,10 @@ def test_keyframes_geometry_facing_and_variable_durations(tmp_path):
     assert forearm[0, 1] == pytest.approx(-0.26, abs=1e-6)  # straight down
     # Frame 3 (t = 0.1 s) is the second keyframe: forearm bent 90° (about z in the file = about x here).
     assert abs(forearm[3, 1]) < 1e-6 and np.linalg.norm(forearm[3]) == pytest.approx(0.26, abs=1e-6)
-    # Frame 1 (t = 1/30 s) is a third of the way: linear blend of positions.
-    np.testing.assert_allclose(forearm[1], forearm[0] + (forearm[3] - forearm[0]) / 3, atol=1e-6)
+    # Frame 1 (t = 1/30 s) is a third of the way: the elbow angle is interpolated (30°), the forearm keeps its length.
+    assert np.linalg.norm(forearm[1]) == pytest.approx(0.26, abs=1e-6)
+    cos = forearm[1] @ forearm[0] / 0.26**2
+    assert np.degrees(np.arccos(cos)) == pytest.approx(30, abs=1e-3)
 
 
 @pytest.mark.parametrize(
