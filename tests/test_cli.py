@@ -70,3 +70,20 @@ def test_dataset_build_info_annotate_add_and_export(tmp_path):
     assert exp.exit_code == 0, exp.output
     bad = runner.invoke(app, ["dataset", "build", "nonesuch", "-o", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "available" in bad.output
+
+
+def test_poses_fetch_from_dir_shows_licence_and_info_reads_it(tmp_path, monkeypatch):
+    from tests.poses.test_mocap import _bandai_copy
+
+    monkeypatch.setenv("AUTOCOMPOSE_CACHE", str(tmp_path / "cache"))
+    source = _bandai_copy(tmp_path / "copy")
+    result = runner.invoke(app, ["poses", "fetch", "bandai-namco", "--from", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "CC BY-NC 4.0" in result.output and "Kobayashi" in result.output
+    assert (tmp_path / "cache" / "mocap" / "bandai-namco" / "collection.json").is_file()
+    info = runner.invoke(app, ["poses", "info", "mocap:bandai-namco", "--json"])
+    assert info.exit_code == 0, info.output
+    rows = json.loads(info.output)
+    assert {r["content"] for r in rows} == {"walk", "raise-up-left-hand"} and rows[0]["collection"] == "bandai-namco"
+    bad = runner.invoke(app, ["poses", "fetch", "deepmimic", "--from", str(source)])
+    assert bad.exit_code == 2 and "look like a deepmimic folder" in " ".join(bad.output.split())

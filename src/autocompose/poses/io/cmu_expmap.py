@@ -183,8 +183,11 @@ def expmap_forward_kinematics(values: np.ndarray) -> np.ndarray:
 
 
 def _is_rest_line(values: np.ndarray) -> bool:
-    """The upstream files start with a rest pose: zero root rotation, few non-zero values."""
-    return len(values) > 1 and not np.any(values[0, 3:6]) and int(np.count_nonzero(values[0, 3:])) <= 12
+    """Upstream files start with a rest pose: zero root rotation, then a jump in most values."""
+    if len(values) < 2 or np.any(values[0, 3:6]):
+        return False
+    changed = np.count_nonzero(np.abs(values[1, 3:] - values[0, 3:]) > 1e-6)
+    return bool(changed > (CMU_VALUES - 3) // 2 and np.count_nonzero(values[0, 3:]) <= 12)
 
 
 def load_cmu_expmap(path: str | Path, fps: float = 30.0, subject: str | None = None) -> PoseSequence:

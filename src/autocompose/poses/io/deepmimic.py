@@ -9,9 +9,10 @@ forward kinematics is ``G_j = G_parent · R_j``, ``p_j = p_parent + G_parent · 
 The world is y up with the character facing +x, so every clip is turned to face +z at its
 first frame (``timeline.face_forward_at_start``).
 
-Frame durations vary, so clips are resampled to the requested fps on joint positions
-after forward kinematics (linear, see ``timeline``); keyframes come at about 30 Hz, so at
-30 fps this is practically the keyframes themselves.
+Frame durations vary (1/30 s in most clips, 1/16 s in the backflip), so keyframes are
+resampled to the requested fps **before** forward kinematics: quaternions by slerp, knee
+and elbow angles and the root position linearly. (Blending positions after FK, as the
+CMU loader does at 120 Hz, shortens bones by up to 10 cm in the 16 Hz flips.)
 
 Joints the character lacks: the head centre is the neck's body sphere (``BodyDefs``,
 ``neck`` attach, 0.175 m above the neck joint), the toes are the front of the foot box
@@ -28,7 +29,7 @@ import numpy as np
 
 from autocompose.errors import PoseFormatError
 from autocompose.poses.io.derive import assemble
-from autocompose.poses.io.timeline import blend, face_forward_at_start, needed_frames
+from autocompose.poses.io.timeline import bracket, face_forward_at_start, output_times
 from autocompose.poses.sequence import PoseSequence
 
 #: Values per joint type in a keyframe.
@@ -212,6 +213,37 @@ def keyframe_forward_kinematics(table: np.ndarray, character: Character) -> np.n
     return np.concatenate([pos, np.stack(extra, 1)], 1)
 
 
+def slerp(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Spherical interpolation of ``(N, 4)`` unit quaternions by weights ``(N,)`` (shortest arc)."""
+    a = a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
+    b = b / np.maximum(np.linalg.norm(b, axis=-1, keepdims=True), 1e-12)
+    dot = (a * b).sum(-1)
+    b = np.where(dot[:, None] < 0, -b, b)
+    dot = np.abs(dot).clip(-1.0, 1.0)
+    theta = np.arccos(dot)
+    sin = np.sin(theta)
+    near = sin < 1e-6
+    wa = np.where(near, 1.0 - w, np.sin((1.0 - w) * theta) / np.where(near, 1.0, sin))
+    wb = np.where(near, w, np.sin(w * theta) / np.where(near, 1.0, sin))
+    return wa[:, None] * a + wb[:, None] * b
+
+
+def resample_keyframes(table: np.ndarray, character: Character, fps: float) -> np.ndarray:
+    """Keyframes at their own durations → rows at ``fps`` (slerp rotations, lerp the rest)."""
+    times = np.concatenate([[0.0], np.cumsum(table[:-1, 0])])
+    lo, hi, w = bracket(times, output_times(float(times[-1]), fps))
+    a, b = table[lo], table[hi]
+    out = a + (b - a) * w[:, None]
+    out[:, 0] = 1.0 / fps
+    col = 1
+    for kind in character.types:
+        quat = (col + 3, col + 7) if kind == "none" else (col, col + 4) if kind == "spherical" else None
+        if quat is not None:
+            out[:, quat[0] : quat[1]] = slerp(a[:, quat[0] : quat[1]], b[:, quat[0] : quat[1]], w)
+        col += VALUES_PER_TYPE[kind]
+    return out
+
+
 def default_character(motion: Path) -> Path:
     """``characters/humanoid3d.txt`` beside the ``motions/`` folder holding ``motion``."""
     return motion.resolve().parent.parent / "characters" / "humanoid3d.txt"
@@ -229,9 +261,7 @@ def load_deepmimic(
         raise PoseFormatError(path, "character", f"the character file at {char_path} (pass character=PATH)", "no such file")
     char = load_character(char_path)
     table, loop = read_keyframes(path, char)
-    times = np.concatenate([[0.0], np.cumsum(table[:-1, 0])])
-    frames, pairs, w = needed_frames(times, fps)
-    world = blend(keyframe_forward_kinematics(table[frames], char), pairs, w)
+    world = keyframe_forward_kinematics(resample_keyframes(table, char, fps), char).astype(np.float32)
     n = len(char.names)
     named = {
         DEEPMIMIC_TO_CANONICAL.get(name, name): world[:, i]

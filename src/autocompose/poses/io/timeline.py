@@ -21,7 +21,7 @@ from autocompose.poses.transforms import facing_angle, rotate_y
 
 def output_times(duration_s: float, fps: float) -> np.ndarray:
     """Times ``0, 1/fps, …`` up to and including ``duration_s`` (at least one frame)."""
-    n = int(np.floor(duration_s * fps + 1e-6)) + 1
+    n = int(np.floor(duration_s * fps + 1e-3)) + 1  # tolerate rounded frame times (BVH 0.0333333)
     return np.arange(n, dtype=np.float64) / fps
 
 
