@@ -43,7 +43,7 @@ _DIRECTION_WORDS = {
     "up": r"\bup(?:wards?)?\b|\bhigher\b",
     "down": r"\bdown(?:wards?)?\b|\blower\b",
     "out": r"\bout(?:wards?)?\b|\bwider\b|\baway from\b|\bapart\b|\bto the side\b|\bsideways\b",
-    "in": r"\bin(?:wards?)?\b|\bcloser\b|\btogether\b|\bacross\b"
+    "in": r"\binwards?\b|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close))|\bcloser\b|\btogether\b|\bacross\b"
     r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))",
 }
 _UP_PLACE = (
@@ -59,14 +59,16 @@ _LOWER = (
     r"|\brelax|\b(?:to|by|at|against) (?:your |the )?sides?\b|\brest\b|\breturn\b.*\bside|\bdown\b"
 )
 _BEND = r"\bbend|\bbent\b|\bflex|\bfold|\bcurl|\btuck|\bsoften|\bstay low\b|\bcrouch|\bsquat|\blunge|\bsink"
-_STRAIGHTEN = r"\bstraighten|\bstraight\b|\bextend|\bunbend|\bstretch\b.*\bout\b|\block\b"
-_PLACE = r"\bmove|\bbring|\bplace|\bput\b|\bshift|\bswing|\bpull|\bpush|\bsweep|\bcross|\bdraw|\bslide|\btake\b|\bposition"
+_STRAIGHTEN = r"\bstraighten|\bstraight\b|\bextend|\bunbend|\bstretch|\block\b"
+_PLACE = (
+    r"\btouch|\bmove|\bbring|\bplace|\bput\b|\bshift|\bswing|\bpull|\bpush|\bsweep|\bcross|\bdraw|\bslide|\btake\b|\bposition"
+)
 _LEG_LIFT = (
     r"\bkick|\bswing\b|\blift|\braise|\bpick\b.*\bup\b|\bbring\b.*\bup\b|\boff the (?:floor|ground)|\bknee up\b"
-    r"|\bin the air\b"
+    r"|\bin the air\b|\babove the (?:floor|ground)"
 )
 _LOOK_UP = (
-    r"\blook\b.*\bup|\bchin up|\b(?:raise|lift) (?:your |the )?(?:chin|head)|\bhead back|\btilt\b.*\bback"
+    r"\b(?:lift|raise)\b.*\bhead|\blook\b.*\bup|\bchin up|\b(?:raise|lift) (?:your |the )?chin|\bhead back|\btilt\b.*\bback"
     r"|\bceiling|\bsky"
 )
 _LOOK_DOWN = (
@@ -149,16 +151,19 @@ def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
     if part.endswith("_leg"):
         return _leg_movement(part, c)
     if part == "torso":
-        if _has(r"\btwist|\brotate|\bturn", c):
+        if _has(r"\btwist|\brotate|\bturn|\bswivel", c):
             return "twist", _direction(c, ("left", "right"))
         if _has(r"\barch|\blean\b.*\bback|\btilt\b.*\bback|\bupright\b|\bstraighten|\bsit up|\bstand tall", c):
             return "lean", "back"
-        if _has(r"\blean|\btip|\btilt|\bbend|\bhinge|\bhunch|\bround|\bfold|\bbow|\bcurl|\bcrunch|\bslouch", c):
+        if _has(r"\blower|\blean|\btip|\btilt|\bbend|\bhinge|\bhunch|\bround|\bfold|\bbow|\bcurl|\bcrunch|\bslouch", c):
             return "lean", _direction(c, ("forward", "back", "left", "right")) or "forward"
         if _has(r"\bmove|\bshift|\bbring|\bpush|\bpull|\bpress", c):
             d = _direction(c, ("forward", "back", "left", "right"))
             return ("lean", d) if d else None
     elif part == "head":
+        over = re.search(r"\bover (?:your |the )?(left|right) shoulder", c)
+        if over:
+            return "turn", over.group(1)
         toward = re.search(r"\b(left|right) shoulder", c)
         if toward:
             return "tilt", toward.group(1)
@@ -176,8 +181,10 @@ def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
     elif part == "whole_body":
         if _has(r"\bturn|\brotate|\bpivot|\bspin|\bface\b", c):
             return "turn", _direction(c, ("left", "right"))
-        if _has(_BODY_LOWER, c):
+        if _has(_BODY_LOWER, c) or _has(r"\bdown\b", c):
             return "lower", None
+        if _has(r"\bweight\b", c) and _direction(c, ("left", "right")):
+            return "move", _direction(c, ("left", "right"))
         if _has(r"\bstand up|\brise|\bstraighten up|\bstand tall|\bcome up|\bget up|\bstand upright|\bpush up", c):
             return "raise", None
         if _has(r"\bmove|\bwalk|\btravel|\bshift|\bstep|\bgo\b|\bjump|\bhop|\blunge|\bslide|\bbring", c):
@@ -197,11 +204,11 @@ _PART_WORDS = {
 _PART_MENTION = re.compile(
     r"\b"
     + _SIDE
-    + r"(?:(?:your|the|my)\s+)?(?:(?:upper|lower|whole|entire)\s+)?(?P<word>"
+    + r"(?:(?:your|the|my)\s+)?(?:(?:whole|entire)\s+)?(?P<word>"
     + "|".join(f"(?P<{k}>{v})" for k, v in _PART_WORDS.items())
     + r")\b"
 )
-_PRONOUN = re.compile(r"\b(?:them|it|they|both)\b")
+_FRAGMENT = re.compile(r"(?:in|to|at|from|close|by|on|above|below|near|towards?|so|until|about|up|down|out)\b")
 _SHOULDER = re.compile(r"\b(left|right) shoulder\b")
 
 
@@ -245,12 +252,18 @@ def text_movements(text: str) -> list[tuple[str, list[Movement]]]:
     out: list[tuple[str, list[Movement]]] = []
     carried: list[str] = []
     for c in text_clauses(text):
+        if out and (_FRAGMENT.match(c) or (not out[-1][1] and not names_a_part(c))):
+            c = out.pop()[0] + " and " + c  # a continuation of a clause that said nothing yet: read them together
+            carried = clause_parts(c, [])
         parts = clause_parts(c, carried)
         carried = parts
         moves: list[Movement] = []
         if not _HOLD.search(c):
             for part in parts:
                 found = _clause_movement(part, c)
+                if found is None and part == "whole_body":  # 'tilt your body forward': the torso's lexicon
+                    found = _clause_movement("torso", c)
+                    part = "torso" if found else part
                 if found is None and part in ("torso", "whole_body") and _PART_MENTION.search(c) is None:
                     continue
                 if found:
