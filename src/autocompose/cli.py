@@ -362,6 +362,70 @@ def _write_atomic(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
+# ---------------------------------------------------------------------------- mllm answer quality
+mllm_app = typer.Typer(help="Measure MLLM answers through the project's parser and checks.", no_args_is_help=True)
+app.add_typer(mllm_app, name="mllm")
+
+
+def _load_pairs(pairs: Path):
+    from autocompose.pairs import PairSet
+
+    if (pairs / "dataset.json").exists():
+        from autocompose.data import CPRDataset
+
+        return CPRDataset.load(pairs).to_pairset()
+    return PairSet.load(pairs)
+
+
+@mllm_app.command("report")
+def mllm_report(
+    pairs: Annotated[Path, typer.Argument(help="The pair or dataset folder that was annotated.")],
+    out: Annotated[Path, typer.Argument(help="The `autocompose annotate` output folder (annotations.jsonl, failures.jsonl).")],
+    fixmypose: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Also measure lexicon coverage on FIXMYPOSE's human sentences (folder of *.json)."),
+    ] = None,
+) -> None:
+    """Format success, lexicon coverage of changed-part lines, movement recovery against the
+    kinematic measurement (with disagreement examples), cycle and mirror consistency, and the
+    side check's caught / wrongly-rejected rates on side-swapped copies; written to OUT/report.json."""
+    from autocompose.describe.mllm.quality import quality_report
+
+    try:
+        report = quality_report(_load_pairs(pairs), out, fixmypose)
+    except (AutocomposeError, OSError, ValueError, KeyError) as exc:
+        _fail(exc)
+    _write_atomic(out / "report.json", json.dumps(report, indent=2))
+    side = report["side_check"]
+    console.print(
+        f"format {report['format_success']:.1%}  lexicon {report['lexicon']['coverage']:.1%}  "
+        f"recovery {report['recovery']['recovery']:.1%}  cycle {report['cycle']['pass_rate']}  "
+        f"mirror {report['mirror']['pass_rate']}  "
+        f"side: caught {side['caught']:.1%} rejected-correct {side['rejected_correct']:.1%} (n={side['sides_differ']})"
+        + (f"  fixmypose {report['fixmypose_lexicon']['coverage']:.1%}" if fixmypose else "")
+        + f" -> {out / 'report.json'}"
+    )
+
+
+@mllm_app.command("side-eval")
+def mllm_side_eval(
+    pairs: Annotated[Path, typer.Argument(help="The pair or dataset folder the answers describe.")],
+    answers: Annotated[
+        Path, typer.Argument(help="annotations.jsonl, or an answers JSONL with custom ids (includes answers a run rejected).")
+    ],
+) -> None:
+    """Swap left and right in every answer and count how many swaps the side check catches and how
+    many correct answers it rejects, on pairs whose two sides move differently (prints JSON)."""
+    from autocompose.describe.mllm.quality import load_answers, side_swap_eval
+
+    try:
+        parsed, bad = load_answers(answers)
+        result = {**side_swap_eval(_load_pairs(pairs), parsed), "unparsed": dict(bad)}
+    except (AutocomposeError, OSError, ValueError, KeyError) as exc:
+        _fail(exc)
+    console.print_json(json.dumps(result))
+
+
 # ---------------------------------------------------------------------------- dataset
 dataset_app = typer.Typer(help="Build, inspect, export and import CPR benchmark datasets.", no_args_is_help=True)
 app.add_typer(dataset_app, name="dataset")

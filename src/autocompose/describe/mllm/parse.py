@@ -43,7 +43,7 @@ _DIRECTION_WORDS = {
     "up": r"\bup(?:wards?)?\b|\bhigher\b",
     "down": r"\bdown(?:wards?)?\b|\blower\b",
     "out": r"\bout(?:wards?)?\b|\bwider\b|\baway from\b|\bapart\b|\bto the side\b|\bsideways\b",
-    "in": r"\binwards?\b|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close))|\bcloser\b|\btogether\b|\bacross\b"
+    "in": r"\binwards?\b|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close))|\bin$|\bcloser\b|\btogether\b|\bacross\b"
     r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))",
 }
 _UP_PLACE = (
@@ -105,7 +105,9 @@ def _limb_direction(part: str, c: str) -> str | None:
 def _arm_movement(part: str, c: str) -> tuple[str, str | None] | None:
     if _has(r"\bbring\b.*\bup\b|\bswing\b.*\bup\b|\blift|\braise|\bopen\b.*\bout\b|\bspread", c):
         return "raise", None
-    if _has(_STRAIGHTEN, c) and not _has(r"\bextend\b.*(?:\bup\b|\bforward|\bin front|\bto the side|\boverhead|\babove)", c):
+    if _has(_STRAIGHTEN, c) and not _has(
+        r"\b(?:extend|stretch)\b.*(?:\bup\b|\bforward|\bin front|\bto the side|\boverhead|\babove)", c
+    ):
         return "straighten", None
     if _has(_BEND, c):
         return "bend", None
@@ -127,7 +129,7 @@ def _leg_movement(part: str, c: str) -> tuple[str, str | None] | None:
         return "step", "out"
     if _has(r"\b(?:feet|legs) together\b|\bnarrow", c):
         return "step", "in"
-    if _has(r"\bstep|\bplace|\bslide|\bwalk|\btrail|\bshift|\bmove|\bput\b|\bbring|\bplant", c) and not _has(
+    if _has(r"\bstep|\bdraw|\bplace|\bslide|\bwalk|\btrail|\bshift|\bmove|\bput\b|\bbring|\bplant", c) and not _has(
         r"\bdown\b|\bon the (?:floor|ground)\b", c
     ):
         d = _limb_direction(part, c)
