@@ -411,6 +411,7 @@ def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvide
     """
     limbs = {side: limb_deltas(change, side) for side in ("left", "right")}
     lateral = lateral_deltas(change)
+    claims = {part: _amounts(part, statement) for part, statement in desc.parts.items()}
     out: list[SideEvidence] = []
     for part, statement in desc.parts.items():
         for m in statement_movements(part, statement):
@@ -422,6 +423,15 @@ def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvide
                 feature, sign, unit = rule
                 other = "right" if side == "left" else "left"
                 named, mirrored = sign * limbs[side][feature] / unit, sign * limbs[other][feature] / unit
+                twin = claims.get(f"{other}_{limb}", {}).get((m.action, m.direction))
+                if twin is not None:  # both sides claim it: only the amounts the answer gives can tell them apart
+                    said = claims[part][(m.action, m.direction)] - twin
+                    if said == 0 or abs(named - mirrored) < SIDE_MARGIN:
+                        named = mirrored = 0.0
+                    elif (said > 0) != (named > mirrored):
+                        named, mirrored = min(named, mirrored), max(named, mirrored)
+                    else:
+                        named, mirrored = max(named, mirrored), min(named, mirrored)
             elif (part, m.action) in _LATERAL_EVIDENCE and m.direction in ("left", "right"):
                 feature, unit = _LATERAL_EVIDENCE[(part, m.action)]
                 value = lateral[feature] / unit * (1.0 if m.direction == "left" else -1.0)
@@ -429,6 +439,26 @@ def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvide
             else:
                 continue
             out.append(SideEvidence(part, m.action, m.direction, round(named, 3), round(mirrored, 3)))
+    return out
+
+
+_SMALL = r"\bslight(?:ly)?\b|\ba (?:little|bit|touch)\b|\bsomewhat\b|\bgently\b|\ba tad\b|\bpartly\b|\bhalf"
+_LARGE = (
+    r"\bfully\b|\bdeep(?:ly)?\b|\ba lot\b|\bhigh\b|\ball the way\b|\bfar\b|\bstrongly\b|\bcompletely\b"
+    r"|\bwide\b|\boverhead\b|\babove (?:your |the )?head\b|\bsharply\b"
+)
+
+
+def _amounts(part: str, statement: str) -> dict[tuple[str, str | None], int]:
+    """Claimed movements of a part line with the amount its words give: −1 small, 0 unsaid, +1 large."""
+    out: dict[tuple[str, str | None], int] = {}
+    s = statement.lower()
+    if s.startswith(NO_CHANGE):
+        return out
+    for clause in _CLAUSE.split(s):
+        found = _clause_movement(part, clause.strip())
+        if found and found not in out:
+            out[found] = 1 if _has(_LARGE, clause) else -1 if _has(_SMALL, clause) else 0
     return out
 
 
