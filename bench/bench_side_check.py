@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from autocompose.describe import KinematicDescriber
-from autocompose.describe.base import NO_CHANGE, Movement, TransitionDescription
+from autocompose.describe.base import Movement, TransitionDescription
 from autocompose.describe.kinematic import movements
 from autocompose.describe.measure import measure
+from autocompose.describe.mllm.parse import statement_movements
 from autocompose.describe.mllm.quality import fixmypose_coverage, lexicon_coverage, movement_recovery, side_swap_eval
 from autocompose.describe.variants import selected_variants, variant_poses
 from autocompose.pairs import MiningConfig, mine_pairs
@@ -121,11 +122,7 @@ def main() -> None:
             kin[(pair.id, v)] = KinematicDescriber().describe(va, vb, 1, vm, seed=n)[0]
             moves = movements(measure(va, vb, vm))
             coach[(pair.id, v)] = coach_answer(moves, n, v)
-    for d in coach.values():  # the coach's movements are what the lexicon reads, not the truth
-        object.__setattr__(d, "movements", [])
-    from autocompose.describe.mllm.parse import statement_movements
-
-    coach = {
+    coach = {  # the coach's movements are what the lexicon reads from its lines, not the measured truth
         k: d.model_copy(update={"movements": [x for p, s in d.parts.items() for x in statement_movements(p, s)]})
         for k, d in coach.items()
     }
@@ -141,7 +138,6 @@ def main() -> None:
         "seconds": round(time.perf_counter() - t0, 1),
     }
     print(json.dumps(out, indent=1))
-    _ = NO_CHANGE
 
 
 if __name__ == "__main__":
