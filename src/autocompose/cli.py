@@ -241,7 +241,8 @@ def annotate_cmd(
     annotator: Annotated[
         str,
         typer.Option(
-            help="kinematic (offline default), rules (PoseFix-style), openai (any OpenAI-compatible server) or hf-local."
+            help="kinematic (offline default), rules (PoseFix-style), openai (any OpenAI-compatible server), hf-local, "
+            "or import (answers obtained elsewhere, read from --answers; same checks as openai)."
         ),
     ] = "kinematic",
     k: Annotated[int, typer.Option(help="Differently phrased descriptions per pair and variant.")] = 3,
@@ -263,12 +264,33 @@ def annotate_cmd(
     max_retries: Annotated[int, typer.Option(help="MLLM: retries on errors and malformed answers.")] = 5,
     price_in: Annotated[float, typer.Option(help="MLLM: USD per 1M input tokens (-1 = known list price).")] = -1,
     price_out: Annotated[float, typer.Option(help="MLLM: USD per 1M output tokens (-1 = known list price).")] = -1,
+    export_requests: Annotated[
+        Optional[Path],  # noqa: UP045 (typer reads the annotation)
+        typer.Option(
+            help="MLLM: write the exact requests (OpenAI Batch API JSONL, one per pair x variant) to this file and stop; "
+            "send nothing."
+        ),
+    ] = None,
+    export_images: Annotated[
+        Optional[Path], typer.Option(help="MLLM: with --export-requests, also write each request PNG and prompt.txt here.")  # noqa: UP045
+    ] = None,
+    answers: Annotated[
+        Optional[Path],  # noqa: UP045 (typer reads the annotation)
+        typer.Option(
+            help="--annotator import: answers JSONL (Batch API output, or {custom_id, content} lines) for the requests "
+            "that --export-requests wrote with the same options."
+        ),
+    ] = None,
 ) -> None:
     """Describe every pair (resumable: re-running skips pairs already written) and print a summary.
 
     With --annotator openai the pairs are rendered and sent to the model; answers are cached in
     OUT/cache.sqlite, failures go to OUT/failures.jsonl, and a re-run (even after kill -9)
     pays only for what it has not received yet.
+
+    Answers obtained elsewhere (a provider's Batch API): first --export-requests FILE.jsonl with
+    the options of the run, then --annotator import --answers OUTPUT.jsonl with the same options;
+    the answers go through the same cache, validation, side and cycle checks as --annotator openai.
     """
     from autocompose.describe import get_annotator
     from autocompose.describe.run import annotate_pairs
@@ -282,11 +304,13 @@ def annotate_cmd(
         else:
             pairset = PairSet.load(pairs)
         wanted = [v.strip() for v in variants.split(",") if v.strip()]
-        if annotator in MLLM_BACKENDS:
-            from autocompose.describe.mllm import MLLMConfig, annotate_pairs_mllm
+        if annotator in (*MLLM_BACKENDS, "import") or export_requests is not None:
+            from autocompose.describe.mllm import MLLMConfig, annotate_pairs_mllm, batch
+            from autocompose.describe.variants import selected_variants
 
+            imported = annotator == "import" or export_requests is not None
             cfg = MLLMConfig(
-                backend=annotator,
+                backend="openai" if imported else annotator,
                 model=model,
                 base_url=base_url or None,
                 api_key_env=api_key_env,
@@ -297,10 +321,27 @@ def annotate_cmd(
                 requests_per_minute=rpm or None,
                 tokens_per_minute=tpm or None,
                 timeout_s=timeout,
-                max_retries=max_retries,
+                max_retries=0 if imported else max_retries,
+                backoff_s=0.0 if imported else 1.0,
                 price_in=None if price_in < 0 else price_in,
                 price_out=None if price_out < 0 else price_out,
             )
+            if export_requests is not None:
+                with _progress() as bar:
+                    task = bar.add_task(
+                        f"exporting requests ({model}, k={k})", total=len(pairset) * len(selected_variants(wanted))
+                    )
+                    n = batch.export_requests(
+                        pairset, cfg, export_requests, k, wanted, export_images, progress=lambda i: bar.advance(task, i)
+                    )
+                console.print(f"{n} requests -> {export_requests}" + (f" (images in {export_images})" if export_images else ""))
+                return
+            backend = None
+            if annotator == "import":
+                if answers is None:
+                    raise AutocomposeError("--annotator import needs --answers FILE.jsonl (the Batch API output)")
+                read = batch.read_answers(answers)
+                backend = batch.ImportBackend(read, cfg)
             with _progress() as bar:
                 task = bar.add_task(f"annotating ({model}, k={k})", total=len(pairset))
 
@@ -311,7 +352,11 @@ def annotate_cmd(
                         description=f"done {stats.done} failed {stats.failed} cached {stats.cached} ${stats.cost_usd:.3f}",
                     )
 
-                summary = annotate_pairs_mllm(pairset, cfg, out, k, wanted, cycle_threshold, progress=show)
+                summary = annotate_pairs_mllm(pairset, cfg, out, k, wanted, cycle_threshold, progress=show, backend=backend)
+            if backend is not None and answers is not None:
+                summary["provenance"] = batch.import_provenance(answers, read, backend, cfg)
+            else:
+                summary["provenance"] = {"source": "live", "base_url": cfg.base_url, **batch.request_settings(cfg)}
         else:
             chosen = get_annotator(annotator)
             with _progress() as bar:
@@ -328,8 +373,80 @@ def annotate_cmd(
                 )
     except (AutocomposeError, OSError, ValueError, KeyError) as exc:
         _fail(exc)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
-    console.print(", ".join(f"{key} {value}" for key, value in summary.items()) + f" -> {out / 'annotations.jsonl'}")
+    _write_atomic(out / "summary.json", json.dumps(summary, indent=2))
+    shown = {key: value for key, value in summary.items() if key != "provenance"}
+    console.print(", ".join(f"{key} {value}" for key, value in shown.items()) + f" -> {out / 'annotations.jsonl'}")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file and rename, so a crash never leaves a torn file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+# ---------------------------------------------------------------------------- mllm answer quality
+mllm_app = typer.Typer(help="Measure MLLM answers through the project's parser and checks.", no_args_is_help=True)
+app.add_typer(mllm_app, name="mllm")
+
+
+def _load_pairs(pairs: Path):
+    from autocompose.pairs import PairSet
+
+    if (pairs / "dataset.json").exists():
+        from autocompose.data import CPRDataset
+
+        return CPRDataset.load(pairs).to_pairset()
+    return PairSet.load(pairs)
+
+
+@mllm_app.command("report")
+def mllm_report(
+    pairs: Annotated[Path, typer.Argument(help="The pair or dataset folder that was annotated.")],
+    out: Annotated[Path, typer.Argument(help="The `autocompose annotate` output folder (annotations.jsonl, failures.jsonl).")],
+    fixmypose: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Also measure lexicon coverage on FIXMYPOSE's human sentences (folder of *.json)."),
+    ] = None,
+) -> None:
+    """Format success, lexicon coverage of changed-part lines, movement recovery against the
+    kinematic measurement (with disagreement examples), cycle and mirror consistency, and the
+    side check's caught / wrongly-rejected rates on side-swapped copies; written to OUT/report.json."""
+    from autocompose.describe.mllm.quality import quality_report
+
+    try:
+        report = quality_report(_load_pairs(pairs), out, fixmypose)
+    except (AutocomposeError, OSError, ValueError, KeyError) as exc:
+        _fail(exc)
+    _write_atomic(out / "report.json", json.dumps(report, indent=2))
+    side = report["side_check"]
+    console.print(
+        f"format {report['format_success']:.1%}  lexicon {report['lexicon']['coverage']:.1%}  "
+        f"recovery {report['recovery']['recovery']:.1%}  cycle {report['cycle']['pass_rate']}  "
+        f"mirror {report['mirror']['pass_rate']}  "
+        f"side: caught {side['caught']:.1%} rejected-correct {side['rejected_correct']:.1%} (n={side['sides_differ']})"
+        + (f"  fixmypose {report['fixmypose_lexicon']['coverage']:.1%}" if fixmypose else "")
+        + f" -> {out / 'report.json'}"
+    )
+
+
+@mllm_app.command("side-eval")
+def mllm_side_eval(
+    pairs: Annotated[Path, typer.Argument(help="The pair or dataset folder the answers describe.")],
+    answers: Annotated[
+        Path, typer.Argument(help="annotations.jsonl, or an answers JSONL with custom ids (includes answers a run rejected).")
+    ],
+) -> None:
+    """Swap left and right in every answer and count how many swaps the side check catches and how
+    many correct answers it rejects, on pairs whose two sides move differently (prints JSON)."""
+    from autocompose.describe.mllm.quality import load_answers, side_swap_eval
+
+    try:
+        parsed, bad = load_answers(answers)
+        result = {**side_swap_eval(_load_pairs(pairs), parsed), "unparsed": dict(bad)}
+    except (AutocomposeError, OSError, ValueError, KeyError) as exc:
+        _fail(exc)
+    console.print_json(json.dumps(result))
 
 
 # ---------------------------------------------------------------------------- dataset
@@ -483,7 +600,13 @@ def dataset_add_descriptions(
                 f"{annotations}: {len(unknown)} pair ids are not in {folder} (e.g. {unknown[:3]}); annotate this dataset's pairs"
             )
         ds.descriptions[source] = texts
-        ds.card.setdefault("descriptions", {})[source] = {"kind": kind, "from": str(annotations)}
+        entry: dict = {"kind": kind, "from": str(annotations)}
+        run_summary = annotations.parent / "summary.json"
+        if run_summary.is_file():  # MLLM runs: model, prompt version, render settings, where the answers came from
+            provenance = json.loads(run_summary.read_text(encoding="utf-8")).get("provenance")
+            if provenance:
+                entry["provenance"] = provenance
+        ds.card.setdefault("descriptions", {})[source] = entry
         ds.card.setdefault("queries", {}).setdefault("train", [])
         ds.card["queries"]["train"] = sorted(set(ds.card["queries"]["train"]) | {source})
         ds.save(folder)

@@ -155,3 +155,35 @@ def measure(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> Cha
     forward = float(d[0] * np.sin(yaw) + d[1] * np.cos(yaw))
     left = float(d[0] * np.cos(yaw) - d[1] * np.sin(yaw))
     return Change(sa, sb, _wrap(sb.facing - sa.facing), forward, left)
+
+
+def limb_deltas(change: Change, side: str) -> dict[str, float]:
+    """How one side's arm and leg changed (B − A), in the body frame: degrees and metres.
+
+    Keys: ``arm_elevation``, ``arm_flex``, ``arm_forward``, ``arm_outward``, ``arm_height``,
+    ``leg_elevation``, ``leg_flex``, ``foot_forward``, ``foot_outward``, ``foot_height``.
+    The side check compares these between the two sides (how each side moved, not only whether).
+    """
+    out: dict[str, float] = {}
+    for limb, a, b in (("arm", change.a.arms[side], change.b.arms[side]), ("leg", change.a.legs[side], change.b.legs[side])):
+        end = "arm" if limb == "arm" else "foot"
+        out[f"{limb}_elevation"] = b.elevation - a.elevation
+        out[f"{limb}_flex"] = b.flex - a.flex
+        out[f"{end}_forward"] = b.forward - a.forward
+        out[f"{end}_outward"] = b.outward - a.outward
+        out[f"{end}_height"] = b.height - a.height
+    return out
+
+
+def lateral_deltas(change: Change) -> dict[str, float]:
+    """Changes that have a left/right direction, positive to the person's left (degrees, metres)."""
+    a, b = change.a, change.b
+    head_turn = 0.0 if a.head_turn_left is None or b.head_turn_left is None else b.head_turn_left - a.head_turn_left
+    return {
+        "torso_lean": b.lean_left - a.lean_left,
+        "torso_twist": _wrap(b.twist_left - a.twist_left),
+        "head_turn": _wrap(head_turn),
+        "head_tilt": b.head_tilt_left - a.head_tilt_left,
+        "body_turn": change.turn_left,
+        "body_move": change.move_left,
+    }

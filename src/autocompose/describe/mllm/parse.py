@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from autocompose.describe.base import NO_CHANGE, Movement, TransitionDescription, Variant
-from autocompose.describe.kinematic import movements as measured_movements
-from autocompose.describe.measure import measure
-from autocompose.poses.skeleton import BODY_PART_NAMES, BODY_PART_SWAP
+from autocompose.describe.kinematic import THRESHOLDS
+from autocompose.describe.measure import Change, lateral_deltas, limb_deltas, measure
+from autocompose.poses.skeleton import BODY_PART_NAMES
 
 
 class AnswerError(ValueError):
@@ -25,22 +26,63 @@ class AnswerError(ValueError):
 
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
-_LIMB_NAME = re.compile(r"\b(?:left|right|both|other) (?:arm|hand|elbow|shoulder|leg|knee|foot|feet|hip|ankle|wrist|thigh)s?\b")
-_CLAUSE = re.compile(r",|;|\band\b|\bwhile\b|\bthen\b")
+_LIMB_WORDS = (
+    r"arms?|hands?|elbows?|shoulders?|wrists?|forearms?|palms?|fists?"
+    r"|legs?|knees?|foot|feet|hips?|ankles?|thighs?|heels?|toes?|shins?"
+)
+_LIMB_NAME = re.compile(rf"\b(?:left|right|both|other|opposite) (?:{_LIMB_WORDS})\b")
+_CLAUSE = re.compile(
+    r"[,;:.!?]|\s{2,}|\band\b|\bwhile\b|\bthen\b|\bas you\b"
+    r"|\bwith\b(?= (?:your |the |both |my )?(?:left|right|both|arms?|hands?|knees?|legs?|feet|elbows?)\b)"
+)
 _DIRECTION_WORDS = {
-    "forward": r"\bforwards?\b|\bahead\b|\bfront\b",
-    "back": r"\bback(?:wards?)?\b|\bbehind\b",
+    "forward": r"\bforwards?\b|\bahead\b|\bin front\b|\bto the front\b|\btoward the front\b",
+    "back": r"\bback(?:wards?)?\b|\bbehind\b|\btrail",
     "left": r"\bleft\b",
     "right": r"\bright\b",
-    "up": r"\bup(?:wards?)?\b",
-    "down": r"\bdown(?:wards?)?\b",
-    "out": r"\bout(?:wards?)?\b|\bwider\b|\baway from\b",
-    "in": r"\bin(?:wards?)?\b|\bcloser\b|\btowards? the (?:body|other)\b",
+    "up": r"\bup(?:wards?)?\b|\bhigher\b",
+    "down": r"\bdown(?:wards?)?\b|\blower\b",
+    "out": r"\bout(?:wards?)?\b|\bwider\b|\baway from\b|\bapart\b|\bto the side\b|\bsideways\b",
+    "in": r"\binwards?\b|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close))|\bin$|\bcloser\b|\btogether\b|\bacross\b"
+    r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))",
 }
-_RAISE = r"\braise|\blift|\bbring\b.*\bup\b|\bswing\b.*\bup\b|\brise\b|\bstand up"
-_LOWER = r"\blower|\bdrop|\bbring\b.*\bdown\b|\b(?:put|set)\b.*\bdown\b|\bsink"
-_BEND = r"\bbend|\bflex"
-_STRAIGHTEN = r"\bstraighten|\bextend|\bunbend|\bstretch\b.*\bout\b"
+_UP_PLACE = (
+    r"\boverhead\b|\babove (?:your |the )?(?:head|shoulders?)\b|\b(?:shoulder|chest|head|face|eye|chin) (?:height|level)\b"
+    r"|\btoward the (?:ceiling|sky)\b|\bin the air\b|\bup\b"
+)
+_RAISE = (
+    r"\braise|\blift|\bbring\b.*\bup\b|\bswing\b.*\bup\b|\brise\b|\bstand up|\breach\b|\bopen\b.*\bout\b|\bspread"
+    r"|\bhold\b.*\bup\b|\bpoint\b|\bextend\b.*(?:\bup\b|\bforward|\bin front|\bto the side|\boverhead|\babove)|\bhigher\b"
+)
+_LOWER = (
+    r"\blower|\bdrop|\bbring\b.*\bdown\b|\b(?:put|set)\b.*\bdown\b|\bsink|\blet\b.*\b(?:hang|fall|drop|down)\b|\bhang"
+    r"|\brelax|\b(?:to|by|at|against) (?:your |the )?sides?\b|\brest\b|\breturn\b.*\bside|\bdown\b"
+)
+_BEND = r"\bbend|\bbent\b|\bflex|\bfold|\bcurl|\btuck|\bsoften|\bstay low\b|\bcrouch|\bsquat|\blunge|\bsink"
+_STRAIGHTEN = r"\bstraighten|\bstraight\b|\bextend|\bunbend|\bstretch|\block\b"
+_PLACE = (
+    r"\btouch|\bmove|\bbring|\bplace|\bput\b|\bshift|\bswing|\bpull|\bpush|\bsweep|\bcross|\bdraw|\bslide|\btake\b|\bposition"
+)
+_LEG_LIFT = (
+    r"\bkick|\bswing\b|\blift|\braise|\bpick\b.*\bup\b|\bbring\b.*\bup\b|\boff the (?:floor|ground)|\bknee up\b"
+    r"|\bin the air\b|\babove the (?:floor|ground)"
+)
+_LOOK_UP = (
+    r"\b(?:lift|raise)\b.*\bhead|\blook\b.*\bup|\bchin up|\b(?:raise|lift) (?:your |the )?chin|\bhead back|\btilt\b.*\bback"
+    r"|\bceiling|\bsky"
+)
+_LOOK_DOWN = (
+    r"\blook\b.*\bdown|\bchin down|\blower (?:your |the )?(?:chin|head)|\bdrop\b|\bhead forward"
+    r"|\btilt\b.*\b(?:down|forward)|\bbow|\bnod|\bfloor|\bground|\btuck"
+)
+_BODY_LOWER = (
+    r"\bsquat|\bcrouch|\blower|\bsink|\bdrop|\bget low|\bstay low|\bbend down|\bkneel|\bduck|\bdip"
+    r"|\bcome down|\bgo down"
+)
+_HOLD = re.compile(
+    r"\b(?:keep|stay|remain|leave|hold|maintain|don'?t move|do not move)\b.*"
+    r"\b(?:same|in place|where|as (?:it|they|before)|still|unchanged|steady|as is)\b"
+)
 
 
 def _has(pattern: str, text: str) -> bool:
@@ -52,46 +94,194 @@ def _direction(text: str, allowed: tuple[str, ...]) -> str | None:
     return next((d for d in allowed if _has(_DIRECTION_WORDS[d], where)), None)
 
 
+def _limb_direction(part: str, c: str) -> str | None:
+    """forward / back / out / in of a limb; the person's own left/right turned into out/in for that side."""
+    d = _direction(c, ("forward", "back", "out", "in", "left", "right"))
+    if d in ("left", "right"):
+        return "out" if part.startswith(d) else "in"
+    return d
+
+
+def _arm_movement(part: str, c: str) -> tuple[str, str | None] | None:
+    if _has(r"\bbring\b.*\bup\b|\bswing\b.*\bup\b|\blift|\braise|\bopen\b.*\bout\b|\bspread", c):
+        return "raise", None
+    if _has(_STRAIGHTEN, c) and not _has(
+        r"\b(?:extend|stretch)\b.*(?:\bup\b|\bforward|\bin front|\bto the side|\boverhead|\babove)", c
+    ):
+        return "straighten", None
+    if _has(_BEND, c):
+        return "bend", None
+    if _has(_LOWER, c):
+        return "lower", None
+    if _has(_RAISE, c) or _has(_UP_PLACE, c):
+        return "raise", None
+    if _has(_PLACE, c):
+        d = _limb_direction(part, c)
+        if d:
+            return "move", d
+    return None
+
+
+def _leg_movement(part: str, c: str) -> tuple[str, str | None] | None:
+    if _has(_LEG_LIFT, c):
+        return "lift", None
+    if _has(r"\bwiden|\bwider stance|\bspread\b", c):
+        return "step", "out"
+    if _has(r"\b(?:feet|legs) together\b|\bnarrow", c):
+        return "step", "in"
+    if _has(r"\bstep|\bdraw|\bplace|\bslide|\bwalk|\btrail|\bshift|\bmove|\bput\b|\bbring|\bplant", c) and not _has(
+        r"\bdown\b|\bon the (?:floor|ground)\b", c
+    ):
+        d = _limb_direction(part, c)
+        if d or _has(r"\bstep", c):
+            return "step", d
+    if _has(_STRAIGHTEN, c):
+        return "straighten", None
+    if _has(_BEND, c):
+        return "bend", None
+    if _has(
+        r"\blower|\bdrop|\b(?:put|set|bring|place|plant)\b.*\b(?:down|floor|ground)\b|\bback down\b|\bon the (?:floor|ground)", c
+    ):
+        return "put_down", None
+    return None
+
+
 def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
     """(action, direction) of one clause about ``part``, in the kinematic describer's terms."""
     if part.endswith("_arm"):
-        for pattern, action in ((_STRAIGHTEN, "straighten"), (_BEND, "bend"), (_RAISE, "raise"), (_LOWER, "lower")):
-            if _has(pattern, c):
-                return action, None
-    elif part.endswith("_leg"):
-        if _has(r"\bstep|\bplace|\bmove|\bslide|\bwalk", c) and not _has(r"\bdown\b", c):
-            return "step", _direction(c, ("forward", "back", "out", "in"))
-        for pattern, action in ((_STRAIGHTEN, "straighten"), (_BEND, "bend"), (_RAISE, "lift"), (_LOWER, "put_down")):
-            if _has(pattern, c):
-                return action, None
-    elif part == "torso":
-        if _has(r"\btwist|\brotate|\bturn", c):
+        return _arm_movement(part, c)
+    if part.endswith("_leg"):
+        return _leg_movement(part, c)
+    if part == "torso":
+        if _has(r"\btwist|\brotate|\bturn|\bswivel", c):
             return "twist", _direction(c, ("left", "right"))
-        if _has(r"\blean|\barch|\btip|\btilt|\bbend|\bhinge", c):
-            return "lean", "back" if _has(r"\barch", c) else _direction(c, ("forward", "back", "left", "right"))
+        if _has(r"\barch|\blean\b.*\bback|\btilt\b.*\bback|\bupright\b|\bstraighten|\bsit up|\bstand tall", c):
+            return "lean", "back"
+        if _has(r"\blower|\blean|\btip|\btilt|\bbend|\bhinge|\bhunch|\bround|\bfold|\bbow|\bcurl|\bcrunch|\bslouch", c):
+            return "lean", _direction(c, ("forward", "back", "left", "right")) or "forward"
+        if _has(r"\bmove|\bshift|\bbring|\bpush|\bpull|\bpress", c):
+            d = _direction(c, ("forward", "back", "left", "right"))
+            return ("lean", d) if d else None
     elif part == "head":
+        over = re.search(r"\bover (?:your |the )?(left|right) shoulder", c)
+        if over:
+            return "turn", over.group(1)
         toward = re.search(r"\b(left|right) shoulder", c)
         if toward:
             return "tilt", toward.group(1)
         side = _direction(c, ("left", "right"))
-        if side and _has(r"\btilt|\btip|\blean", c):
+        if side and _has(r"\btilt|\btip|\blean|\bcock", c):
             return "tilt", side
         if side:
             return "turn", side
-        if _has(r"\blook up|\bchin up|\braise (?:your |the )?chin|\bhead back|\btilt (?:your |the )?head back", c):
+        if _has(_LOOK_UP, c):
             return "look", "up"
-        if _has(r"\blook down|\bchin down|\blower (?:your |the )?chin|\bdrop (?:your |the )?head|\bhead forward", c):
+        if _has(_LOOK_DOWN, c):
             return "look", "down"
+        if _has(r"\blook\b.*\b(?:straight|ahead|forward)|\bface forward|\bhead up\b", c):
+            return "look", "up"
     elif part == "whole_body":
-        if _has(r"\bturn|\brotate|\bpivot", c):
+        if _has(r"\bturn|\brotate|\bpivot|\bspin|\bface\b", c):
             return "turn", _direction(c, ("left", "right"))
-        if _has(r"\bsquat|\bcrouch|\blower (?:your )?(?:hips|body)|\bsink", c):
+        if _has(_BODY_LOWER, c) or _has(r"\bdown\b", c):
             return "lower", None
-        if _has(r"\bstand up|\brise|\bstraighten up", c):
+        if _has(r"\bweight\b", c) and _direction(c, ("left", "right")):
+            return "move", _direction(c, ("left", "right"))
+        if _has(r"\bstand up|\brise|\bstraighten up|\bstand tall|\bcome up|\bget up|\bstand upright|\bpush up", c):
             return "raise", None
-        if _has(r"\bmove|\bwalk|\btravel|\bshift|\bstep|\bgo\b", c):
+        if _has(r"\bmove|\bwalk|\btravel|\bshift|\bstep|\bgo\b|\bjump|\bhop|\blunge|\bslide|\bbring", c):
             return "move", _direction(c, ("forward", "back", "left", "right"))
     return None
+
+
+# ---------------------------------------------------------------- free text (FIXMYPOSE, instructions)
+_SIDE = r"(?:(?P<side>left|right|both|other|opposite)\s+(?:of\s+(?:your|the)\s+)?)?"
+_PART_WORDS = {
+    "arm": r"arms?|hands?|elbows?|wrists?|fore\s?arms?|palms?|fists?|fingers?|biceps?",
+    "leg": r"legs?|knees?|foot|feet|ankles?|thighs?|heels?|toes?|shins?|calf|calves",
+    "head": r"head|chin|neck|face|gaze|eyes|nose",
+    "torso": r"torso|upper\s+body|chest|back(?=\s|$)|waist|trunk|spine|shoulders|upper\s+half",
+    "whole_body": r"body|yourself|hips|pelvis|bottom|butt|weight|stance",
+}
+_PART_MENTION = re.compile(
+    r"\b"
+    + _SIDE
+    + r"(?:(?:your|the|my)\s+)?(?:(?:whole|entire)\s+)?(?P<word>"
+    + "|".join(f"(?P<{k}>{v})" for k, v in _PART_WORDS.items())
+    + r")\b"
+)
+_FRAGMENT = re.compile(r"(?:in|to|at|from|close|by|on|above|below|near|towards?|so|until|about|up|down|out)\b")
+_SHOULDER = re.compile(r"\b(left|right) shoulder\b")
+
+
+def _mention_parts(m: re.Match[str], previous_side: str | None) -> list[str]:
+    kind = next(k for k in _PART_WORDS if m.group(k))
+    if kind in ("head", "torso", "whole_body"):
+        return [kind]
+    side = m.group("side")
+    word = m.group("word")
+    plural = (word.endswith("s") and not word.endswith(("ss", "us"))) or word == "feet"
+    if side in ("left", "right"):
+        return [f"{side}_{kind}"]
+    if side in ("other", "opposite") and previous_side:
+        return [f"{'right' if previous_side == 'left' else 'left'}_{kind}"]
+    if side == "both" or plural:
+        return [f"left_{kind}", f"right_{kind}"]
+    return [f"left_{kind}", f"right_{kind}"]  # an unsided limb ("bend your knee"): either side
+
+
+def clause_parts(clause: str, carried: list[str]) -> list[str]:
+    """Body parts a free-text clause is about: its first part mention (the object of an imperative),
+    or, for 'them'/'it' or no mention at all, the parts of the clause before."""
+    side_before = next((p.split("_")[0] for p in carried if p.startswith(("left_", "right_"))), None)
+    for m in _PART_MENTION.finditer(_SHOULDER.sub(lambda x: f"{x.group(1)} arm", clause) if "tilt" not in clause else clause):
+        return _mention_parts(m, side_before)
+    return list(carried) if carried else []
+
+
+def text_clauses(text: str) -> list[str]:
+    """Free text cut into clauses (sentence ends, commas, 'and', 'while', 'then', runs of spaces)."""
+    return [c.strip() for c in _CLAUSE.split(text.lower()) if c and c.strip()]
+
+
+def text_movements(text: str) -> list[tuple[str, list[Movement]]]:
+    """(clause, movements) for every clause of free text (a FIXMYPOSE sentence, an instruction).
+
+    Each clause is routed to the body parts it names (pronouns and part-less clauses inherit
+    the previous clause's parts), then read with the same per-part lexicon as the part lines.
+    Hold clauses ('keep your feet in place') give no movement.
+    """
+    out: list[tuple[str, list[Movement]]] = []
+    carried: list[str] = []
+    for c in text_clauses(text):
+        if out and (_FRAGMENT.match(c) or (not out[-1][1] and not names_a_part(c))):
+            c = out.pop()[0] + " and " + c  # a continuation of a clause that said nothing yet: read them together
+            carried = clause_parts(c, [])
+        parts = clause_parts(c, carried)
+        carried = parts
+        moves: list[Movement] = []
+        if not _HOLD.search(c):
+            for part in parts:
+                found = _clause_movement(part, c)
+                if found is None and part == "whole_body":  # 'tilt your body forward': the torso's lexicon
+                    found = _clause_movement("torso", c)
+                    part = "torso" if found else part
+                if found is None and part in ("torso", "whole_body") and _PART_MENTION.search(c) is None:
+                    continue
+                if found:
+                    moves.append(Movement(part=part, action=found[0], direction=found[1]))  # type: ignore[arg-type]
+        out.append((c, moves))
+    return out
+
+
+def names_a_part(clause: str) -> bool:
+    """Whether a clause names a body part (the clauses FIXMYPOSE coverage is measured on)."""
+    return _PART_MENTION.search(clause) is not None
+
+
+def is_hold(clause: str) -> bool:
+    """'keep / stay / leave … the same / in place / still': a clause that describes no change."""
+    return _HOLD.search(clause) is not None
 
 
 def extract_json(text: str) -> dict[str, Any]:
@@ -161,10 +351,142 @@ def parse_answer(text: str, k: int, annotator: str, version: str, variant: Varia
 
 _SIDED = [p for p in BODY_PART_NAMES if p.startswith(("left_", "right_"))]
 
+#: Per claimed limb movement: (measured feature of ``measure.limb_deltas``, sign that supports the
+#: claim, one unit = the kinematic describer's threshold for that feature).
+_LIMB_EVIDENCE: dict[tuple[str, str, str | None], tuple[str, float, float]] = {
+    ("arm", "raise", None): ("arm_elevation", 1.0, THRESHOLDS["arm_elev"]),
+    ("arm", "lower", None): ("arm_elevation", -1.0, THRESHOLDS["arm_elev"]),
+    ("arm", "bend", None): ("arm_flex", 1.0, THRESHOLDS["flex"]),
+    ("arm", "straighten", None): ("arm_flex", -1.0, THRESHOLDS["flex"]),
+    ("arm", "move", "forward"): ("arm_forward", 1.0, THRESHOLDS["step"]),
+    ("arm", "move", "back"): ("arm_forward", -1.0, THRESHOLDS["step"]),
+    ("arm", "move", "out"): ("arm_outward", 1.0, THRESHOLDS["step"]),
+    ("arm", "move", "in"): ("arm_outward", -1.0, THRESHOLDS["step"]),
+    ("leg", "lift", None): ("leg_elevation", 1.0, THRESHOLDS["leg_elev"]),
+    ("leg", "put_down", None): ("leg_elevation", -1.0, THRESHOLDS["leg_elev"]),
+    ("leg", "bend", None): ("leg_flex", 1.0, THRESHOLDS["flex"]),
+    ("leg", "straighten", None): ("leg_flex", -1.0, THRESHOLDS["flex"]),
+    ("leg", "step", "forward"): ("foot_forward", 1.0, THRESHOLDS["step"]),
+    ("leg", "step", "back"): ("foot_forward", -1.0, THRESHOLDS["step"]),
+    ("leg", "step", "out"): ("foot_outward", 1.0, THRESHOLDS["step"]),
+    ("leg", "step", "in"): ("foot_outward", -1.0, THRESHOLDS["step"]),
+}
+#: Claimed movements with a left/right direction: (feature of ``measure.lateral_deltas``, unit).
+_LATERAL_EVIDENCE: dict[tuple[str, str], tuple[str, float]] = {
+    ("torso", "lean"): ("torso_lean", THRESHOLDS["side_lean"]),
+    ("torso", "twist"): ("torso_twist", THRESHOLDS["twist"]),
+    ("head", "turn"): ("head_turn", THRESHOLDS["head_turn"]),
+    ("head", "tilt"): ("head_tilt", THRESHOLDS["head_tilt"]),
+    ("whole_body", "turn"): ("body_turn", THRESHOLDS["turn"]),
+    ("whole_body", "move"): ("body_move", THRESHOLDS["move"]),
+}
+#: How much more (in threshold units) one side must support a claim than the other to count as evidence.
+SIDE_MARGIN = 0.5
+
+
+@dataclass(frozen=True)
+class SideEvidence:
+    """One claimed movement weighed on both sides: support in threshold units, as named and mirrored."""
+
+    part: str
+    action: str
+    direction: str | None
+    named: float
+    other: float
+
+    @property
+    def vote(self) -> int:
+        """+1 the named side fits better, −1 the other side does (a swap), 0 no clear difference."""
+        d = self.named - self.other
+        return 1 if d >= SIDE_MARGIN else -1 if d <= -SIDE_MARGIN else 0
+
+
+def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvidence]:
+    """Every sided or left/right claim of the answer's part lines, weighed against how each side moved.
+
+    A limb claim ('raise the left arm') is supported by the named limb's measured change in the
+    claimed direction (elevation up, flexion down, foot forward, …) and compared with the same
+    change of the other limb; a lateral claim ('twist to the left') is compared with its mirror
+    image ('twist to the right'). Supports are in units of the kinematic describer's thresholds.
+    """
+    limbs = {side: limb_deltas(change, side) for side in ("left", "right")}
+    lateral = lateral_deltas(change)
+    claims = {part: _amounts(part, statement) for part, statement in desc.parts.items()}
+    out: list[SideEvidence] = []
+    for part, statement in desc.parts.items():
+        for m in statement_movements(part, statement):
+            if part in _SIDED:
+                side, limb = part.split("_")
+                rule = _LIMB_EVIDENCE.get((limb, m.action, m.direction if m.action in ("move", "step") else None))
+                if rule is None:
+                    continue
+                feature, sign, unit = rule
+                other = "right" if side == "left" else "left"
+                named, mirrored = sign * limbs[side][feature] / unit, sign * limbs[other][feature] / unit
+                twin = claims.get(f"{other}_{limb}", {}).get((m.action, m.direction))
+                if twin is not None:  # both sides claim it: only the amounts the answer gives can tell them apart
+                    said = claims[part][(m.action, m.direction)] - twin
+                    if said == 0 or abs(named - mirrored) < SIDE_MARGIN:
+                        named = mirrored = 0.0
+                    elif (said > 0) != (named > mirrored):
+                        named, mirrored = min(named, mirrored), max(named, mirrored)
+                    else:
+                        named, mirrored = max(named, mirrored), min(named, mirrored)
+            elif (part, m.action) in _LATERAL_EVIDENCE and m.direction in ("left", "right"):
+                feature, unit = _LATERAL_EVIDENCE[(part, m.action)]
+                value = lateral[feature] / unit * (1.0 if m.direction == "left" else -1.0)
+                named, mirrored = value, -value
+            else:
+                continue
+            out.append(SideEvidence(part, m.action, m.direction, round(named, 3), round(mirrored, 3)))
+    return out
+
+
+_SMALL = r"\bslight(?:ly)?\b|\ba (?:little|bit|touch)\b|\bsomewhat\b|\bgently\b|\ba tad\b|\bpartly\b|\bhalf"
+_LARGE = (
+    r"\bfully\b|\bdeep(?:ly)?\b|\ba lot\b|\bhigh\b|\ball the way\b|\bfar\b|\bstrongly\b|\bcompletely\b"
+    r"|\bwide\b|\boverhead\b|\babove (?:your |the )?head\b|\bsharply\b"
+)
+
+
+def _amounts(part: str, statement: str) -> dict[tuple[str, str | None], int]:
+    """Claimed movements of a part line with the amount its words give: −1 small, 0 unsaid, +1 large."""
+    out: dict[tuple[str, str | None], int] = {}
+    s = statement.lower()
+    if s.startswith(NO_CHANGE):
+        return out
+    for clause in _CLAUSE.split(s):
+        found = _clause_movement(part, clause.strip())
+        if found and found not in out:
+            out[found] = 1 if _has(_LARGE, clause) else -1 if _has(_SMALL, clause) else 0
+    return out
+
 
 def side_check(desc: TransitionDescription, a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> tuple[int, int]:
-    """(agreeing, swapped): sided parts the answer moves that the measurement moves on the same
-    side, and on the other side. ``swapped > agreeing`` means the answer mixed up left and right."""
-    said = {p for p, s in desc.parts.items() if p in _SIDED and statement_movements(p, s)}
-    moved = {m.part for m in measured_movements(measure(a, b, mask)) if m.part in _SIDED}
-    return len(said & moved), len({BODY_PART_SWAP[p] for p in said} & moved)
+    """(agreeing, swapped): claims that fit the named side clearly better than the other, and the
+    reverse (``side_evidence``). ``swapped > agreeing`` means the answer mixed up left and right."""
+    votes = [e.vote for e in side_evidence(desc, measure(a, b, mask))]
+    return votes.count(1), votes.count(-1)
+
+
+def sides_move_differently(change: Change) -> bool:
+    """Whether a pair's two sides move differently, so that a left/right swap is visible at all.
+
+    True when, for some limb feature (arm or thigh elevation, elbow or knee flexion, foot
+    forward / outward), the left and right changes differ by at least the kinematic describer's
+    threshold for it, or a left/right movement (side lean, twist, head turn or tilt, body turn,
+    sideways move) reaches its threshold.
+    """
+    left, right = limb_deltas(change, "left"), limb_deltas(change, "right")
+    units = {
+        "arm_elevation": THRESHOLDS["arm_elev"],
+        "arm_flex": THRESHOLDS["flex"],
+        "leg_elevation": THRESHOLDS["leg_elev"],
+        "leg_flex": THRESHOLDS["flex"],
+        "foot_forward": THRESHOLDS["step"],
+        "foot_outward": THRESHOLDS["step"],
+    }
+    if any(abs(left[f] - right[f]) >= u for f, u in units.items()):
+        return True
+    lateral = lateral_deltas(change)
+    return any(abs(lateral[f]) >= u for f, u in _LATERAL_EVIDENCE.values())

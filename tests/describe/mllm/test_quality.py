@@ -1,0 +1,130 @@
+"""Lexicon on real-sounding and human clauses (hand-labelled), non-movement text, the side check on
+how each side moves, and the answer-quality report / side-eval commands."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from autocompose.cli import app
+from autocompose.describe import KinematicDescriber
+from autocompose.describe.measure import measure
+from autocompose.describe.mllm.parse import side_check, sides_move_differently, statement_movements, text_movements
+from autocompose.describe.mllm.quality import presence_side_check, side_swap_eval
+from autocompose.describe.variants import selected_variants, variant_poses
+
+# part line -> (action, direction) pairs, labelled by hand (phrasings a real model uses)
+LABELLED_LINES = [
+    ("left_arm", "Open the left arm out to the side", [("raise", None)]),
+    ("right_arm", "Let the right arm hang down by your side", [("lower", None)]),
+    ("left_arm", "Reach the left hand toward the ceiling", [("raise", None)]),
+    ("right_arm", "Fold the right elbow", [("bend", None)]),
+    ("left_arm", "Unbend the left elbow", [("straighten", None)]),
+    ("right_arm", "Bring the right hand across toward your chest", [("move", "in")]),
+    ("left_leg", "Let the left leg trail behind you", [("step", "back")]),
+    ("right_leg", "Stay low with both knees bent", [("bend", None)]),
+    ("left_leg", "Pick the left foot up off the floor", [("lift", None)]),
+    ("right_leg", "Plant the right foot back on the floor", [("put_down", None)]),
+    ("left_leg", "Widen your stance with the left foot", [("step", "out")]),
+    ("right_leg", "Lock the right knee", [("straighten", None)]),
+    ("torso", "Hinge forward at the hips", [("lean", "forward")]),
+    ("torso", "Rotate the chest to the left", [("twist", "left")]),
+    ("head", "Look over your right shoulder", [("turn", "right")]),
+    ("head", "Drop your gaze to the floor", [("look", "down")]),
+    ("whole_body", "Sink down into a squat", [("lower", None)]),
+    ("whole_body", "Pivot to face your left", [("turn", "left")]),
+    ("whole_body", "Come up to standing", [("raise", None)]),
+]
+
+# free-text clauses (FIXMYPOSE style) -> {(part, action, direction)}, labelled by hand
+LABELLED_TEXT = [
+    ("kick out the left foot", {("left_leg", "lift", None)}),
+    ("bring your right arm down", {("right_arm", "lower", None)}),
+    ("lean your upper body to the left", {("torso", "lean", "left")}),
+    ("slightly bend both of your knees", {("left_leg", "bend", None), ("right_leg", "bend", None)}),
+    ("turn your head to the left a little", {("head", "turn", "left")}),
+    ("take both of your hands and extend them up", {("left_arm", "raise", None), ("right_arm", "raise", None)}),
+    ("step your right foot out", {("right_leg", "step", "out")}),
+    ("lift up your head", {("head", "look", "up")}),
+    ("turn your body to the right", {("whole_body", "turn", "right")}),
+]
+
+NOT_MOVEMENTS = [
+    "The picture shows two figures",
+    "no change",
+    "This is a stick figure of a person",
+    "Keep the left arm in the same place",
+    "The lighting is nice and the background is grey",
+]
+
+
+@pytest.mark.parametrize(("part", "line", "expected"), LABELLED_LINES)
+def test_lexicon_reads_real_sounding_part_lines(part, line, expected):
+    assert [(m.action, m.direction) for m in statement_movements(part, line)] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), LABELLED_TEXT)
+def test_free_text_clauses_are_routed_to_their_parts(text, expected):
+    assert {(m.part, m.action, m.direction) for _, ms in text_movements(text) for m in ms} == expected
+
+
+@pytest.mark.parametrize("text", NOT_MOVEMENTS)
+def test_non_movement_text_yields_nothing(text):
+    assert all(not ms for _, ms in text_movements(text))
+    for part in ("left_arm", "right_leg", "torso", "head", "whole_body"):
+        assert statement_movements(part, text) == [] or (part == "whole_body" and "keep" not in text.lower())
+
+
+def test_side_check_catches_swaps_the_presence_check_missed(pairs):
+    """Both sides move, differently: the presence-only check cannot see the swap; this one does."""
+    seen = 0
+    for _, a, b, m in pairs:
+        desc = KinematicDescriber().describe(a, b, 1, m)[0]
+        if not sides_move_differently(measure(a, b, m)):
+            continue
+        wrong = desc.side_swapped("original")
+        ok, bad = presence_side_check(wrong, a, b, m)
+        if bad > ok:
+            continue
+        seen += 1
+        agree, swapped = side_check(desc, a, b, m)
+        assert agree > swapped
+        ok, bad = side_check(wrong, a, b, m)
+        assert bad > ok
+    assert seen >= 1
+
+
+def test_side_swap_eval_on_builtin_pairs(pairs):
+    answers = {}
+    for pair, a, b, m in pairs:
+        for v in selected_variants():
+            va, vb, vm = variant_poses(a, b, m, v)
+            answers[(pair.id, v)] = KinematicDescriber().describe(va, vb, 1, vm)[0]
+    result = side_swap_eval(pairs, answers)
+    assert result["answers"] == 4 * len(pairs) and result["sides_differ"] > 0
+    assert result["caught"] >= 0.9 and result["rejected_correct"] <= 0.05
+    assert result["caught"] >= result["presence_check_caught"]
+
+
+def test_report_and_side_eval_commands(pairs, tmp_path):
+    pairs.save(tmp_path / "pairs")
+    runner = CliRunner()
+    out = tmp_path / "ann"
+    result = runner.invoke(app, ["annotate", str(tmp_path / "pairs"), "-o", str(out), "--k", "1"])
+    assert result.exit_code == 0, result.output
+    (out / "failures.jsonl").write_text(
+        json.dumps({"pair_id": "nope", "variant": "original", "reason": "malformed answer: no JSON object in the answer"}) + "\n"
+    )
+    result = runner.invoke(app, ["mllm", "report", str(tmp_path / "pairs"), str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["answers_accepted"] == 4 * len(pairs) and report["failures"] == {"malformed": 1}
+    assert report["format_success"] == round(1 - 1 / (4 * len(pairs) + 1), 4)
+    assert report["lexicon"]["coverage"] >= 0.95 and report["recovery"]["recovery"] >= 0.9
+    assert report["cycle"]["pass_rate"] >= 0.9 and report["mirror"]["mean"] >= 0.9
+    side = runner.invoke(app, ["mllm", "side-eval", str(tmp_path / "pairs"), str(out / "annotations.jsonl")])
+    assert side.exit_code == 0 and json.loads(side.output)["caught"] >= 0.9
+    bad = runner.invoke(app, ["mllm", "report", str(tmp_path / "pairs"), str(tmp_path / "nothing")])
+    assert bad.exit_code == 2 and "no such file" in bad.output
