@@ -390,6 +390,9 @@ class KinematicDescriber:
                 text = _sentence(
                     opener + "first " + clauses[0] + (", then " + middle if middle else "") + ", and finally " + clauses[-1]
                 )
-        return TransitionDescription(
-            parts=parts, text=text, movements=moves, annotator=self.name, annotator_version=self.version, variant=variant
+        # what TransitionDescription's validators would produce (parts already complete, in order, non-empty),
+        # built without re-validating: validation was a fifth of the describer's time
+        parts = {p: parts[p].strip() or NO_CHANGE for p in BODY_PART_NAMES}
+        return TransitionDescription.model_construct(
+            parts=parts, text=text, movements=list(moves), annotator=self.name, annotator_version=self.version, variant=variant
         )

@@ -12,6 +12,7 @@ the world and expressed in the reference's body frame.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,10 +25,13 @@ _DOWN = np.array([0.0, -1.0, 0.0])
 
 
 def _angle(u: np.ndarray, v: np.ndarray) -> float:
-    nu, nv = np.linalg.norm(u), np.linalg.norm(v)
+    # bit-identical to degrees(arccos(clip(u·v / (|u| |v|)))) with np.linalg.norm (which is sqrt(x·x) for
+    # 1-D float64), minus numpy's per-call overhead: the describer's speed target rests on this
+    nu, nv = math.sqrt(u.dot(u)), math.sqrt(v.dot(v))
     if nu < 1e-9 or nv < 1e-9:
         return 0.0
-    return float(np.degrees(np.arccos(np.clip(np.dot(u, v) / (nu * nv), -1.0, 1.0))))
+    c = float(u.dot(v)) / (nu * nv)
+    return float(np.degrees(np.arccos(-1.0 if c < -1.0 else 1.0 if c > 1.0 else c)))
 
 
 def _wrap(deg: float) -> float:

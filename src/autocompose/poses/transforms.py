@@ -42,6 +42,8 @@ def rotation_y(angle: np.ndarray | float) -> np.ndarray:
     """Rotation matrices ``(..., 3, 3)`` about +y by ``angle`` radians (right-handed)."""
     angle = np.asarray(angle, dtype=np.float64)
     c, s = np.cos(angle), np.sin(angle)
+    if angle.ndim == 0:  # one pose (the describer's case): same values, a third of the time
+        return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]], dtype=np.float64)
     zero, one = np.zeros_like(c), np.ones_like(c)
     return np.stack([np.stack([c, zero, s], -1), np.stack([zero, one, zero], -1), np.stack([-s, zero, c], -1)], -2)
 

