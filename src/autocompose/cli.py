@@ -493,6 +493,13 @@ def dataset_build(
     train_on: Annotated[str, typer.Option(help="mocap --split cross-dataset: collections to train on (comma-separated).")] = (
         "bandai-namco"
     ),
+    pairs: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="custom: JSON Lines of {reference: {sequence, frame}, target: {sequence, frame}, texts: [...]}."),
+    ] = None,
+    gallery_frames: Annotated[
+        str, typer.Option(help="custom: gallery = every:N (every Nth frame of the sources), targets, or a JSONL file.")
+    ] = "every:15",
     joints: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(help="posefix-cpr: folder of AMASS-derived joint .npz files, at the AMASS relative paths."),
@@ -538,7 +545,9 @@ def dataset_build(
             seed=seed,
         )
         extra: dict[str, object] = {}
-        src: object = source[0] if source and name not in ("mocap",) else source
+        src: object = source[0] if source and name not in ("mocap", "custom") else source
+        if name == "custom":
+            extra.update(pairs_file=pairs, gallery=gallery_frames)
         if name == "mocap":
             extra["plan"] = split
             extra["train_on"] = tuple(t.strip() for t in train_on.split(",") if t.strip())
