@@ -588,6 +588,75 @@ def dataset_info(folder: Annotated[Path, typer.Argument(help="A dataset folder."
     )
 
 
+queries_app = typer.Typer(
+    help="Human-style query sets: render pairs for readers, collect what they wrote, attach it as test queries.",
+    no_args_is_help=True,
+)
+dataset_app.add_typer(queries_app, name="queries")
+
+
+@queries_app.command("render")
+def queries_render(
+    folder: Annotated[Path, typer.Argument(help="A dataset folder (pose modality).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNGs and manifest.json.")],
+    n: Annotated[int, typer.Option(help="Pairs to draw.")] = 200,
+    split: Annotated[str, typer.Option(help="Split to draw them from.")] = "test",
+    seed: Annotated[int, typer.Option(help="Random seed of the selection.")] = 0,
+) -> None:
+    """Render pairs for readers: start and end, front and side views, a left/right legend; no text of ours."""
+    from autocompose.data import CPRDataset
+    from autocompose.data.query_sets import render_batch
+
+    try:
+        manifest = render_batch(CPRDataset.load(folder), split, n, out, seed)
+    except (AutocomposeError, OSError, ValueError) as exc:
+        _fail(exc)
+    console.print(f"{len(manifest)} renders and manifest.json → {out}")
+
+
+@queries_app.command("collect")
+def queries_collect(
+    manifest: Annotated[Path, typer.Argument(help="manifest.json written by `dataset queries render`.")],
+    answers: Annotated[Path, typer.Argument(help="A reader's answers: JSON object render key → list of texts.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Query-set JSONL to write or extend.")],
+    writer: Annotated[str, typer.Option(help="Who wrote them (a person, or the model that read the renders).")],
+    brief: Annotated[str, typer.Option(help="The brief the writer was given.")] = "",
+) -> None:
+    """Add one reader's answers to a query-set file (records of the same pair are merged)."""
+    from autocompose.data.query_sets import collect_answers, merge_records, read_query_set, write_query_set
+
+    try:
+        pairs = json.loads(manifest.read_text(encoding="utf-8"))["pairs"]
+        new = collect_answers(pairs, json.loads(answers.read_text(encoding="utf-8")), {"writer": writer, "brief": brief})
+        old = read_query_set(out) if out.exists() else []
+        records = merge_records([*old, *new])
+        write_query_set(records, out)
+    except (AutocomposeError, OSError, ValueError, KeyError) as exc:
+        _fail(exc)
+    console.print(f"{len(new)} answers added → {out} ({len(records)} pairs)")
+
+
+@queries_app.command("attach")
+def queries_attach(
+    folder: Annotated[Path, typer.Argument(help="A dataset folder.")],
+    query_set: Annotated[Path, typer.Argument(help="A query-set JSONL (`dataset queries collect`).")],
+    source: Annotated[str, typer.Option(help="Description source name.")] = "human",
+) -> None:
+    """Attach a query set's texts to the matching test pairs and make them the test queries."""
+    from autocompose.data import CPRDataset
+    from autocompose.data.query_sets import attach_query_set, read_query_set
+
+    try:
+        ds = CPRDataset.load(folder)
+        matched = attach_query_set(ds, read_query_set(query_set), source)
+        if not matched:
+            raise AutocomposeError(f"{query_set}: no record names a test pair of {folder} (built from other data or options?)")
+        ds.save(folder)
+    except (AutocomposeError, OSError, ValueError) as exc:
+        _fail(exc)
+    console.print(f"{matched} test pairs of {folder} now have {source!r} queries")
+
+
 @dataset_app.command("add-descriptions")
 def dataset_add_descriptions(
     folder: Annotated[Path, typer.Argument(help="A dataset folder.")],

@@ -177,4 +177,22 @@ def build_mocap(
             "sources": [str(s) for s in (source if isinstance(source, list | tuple) else [source])] if source else [],
         },
     }
-    return dataset_from_pairset(name, pairset, sequences, options, card, progress=progress)
+    ds = dataset_from_pairset(name, pairset, sequences, options, card, progress=progress)
+    attach_committed_queries(ds)
+    return ds
+
+
+def attach_committed_queries(ds: CPRDataset) -> int:
+    """Attach the committed human-style query set of this benchmark (``data/query_sets/NAME.human.jsonl``).
+
+    The set names pairs by frames; it matches when the benchmark was built from the same
+    collections with the default options (the pairs it was written for). Returns the pairs matched.
+    """
+    from autocompose.data.query_sets import QUERY_SET_DIR, attach_query_set, read_query_set
+
+    path = QUERY_SET_DIR / f"{ds.name}.human.jsonl"
+    if not path.exists():
+        return 0
+    matched = attach_query_set(ds, read_query_set(path))
+    ds.card["build"]["human_query_set"] = {"file": f"autocompose/data/query_sets/{path.name}", "pairs_matched": matched}
+    return matched
