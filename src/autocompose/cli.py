@@ -487,7 +487,7 @@ def dataset_build(
         str,
         typer.Option(
             help="mocap: 'motion' (by take, some contents held out for test) or 'cross-dataset' (train on --train-on, "
-            "test on the other sources)."
+            "test on the other sources) or 'test-only' (an evaluation set, e.g. real-sample)."
         ),
     ] = "motion",
     train_on: Annotated[str, typer.Option(help="mocap --split cross-dataset: collections to train on (comma-separated).")] = (

@@ -71,3 +71,9 @@ def test_build_mocap_records_licences_and_mines_within_splits(labelled):
 def test_build_mocap_without_sources_says_what_to_give():
     with pytest.raises(AutocomposeError, match="--source"):
         build_mocap(None, BuildOptions())
+
+
+def test_test_only_plan_puts_every_clip_in_test(labelled):
+    assert set(split_sequences(labelled, "test-only").values()) == {"test"}
+    with pytest.raises(AutocomposeError, match="unknown split plan"):
+        split_sequences(labelled, "by-frame")  # type: ignore[arg-type]

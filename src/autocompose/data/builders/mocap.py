@@ -10,6 +10,8 @@ copy, ``mocap:NAME``, BVH/AIST++/SMPL/COCO files or folders, ``builtin``). Two s
 * ``cross-dataset``: train and val come from the ``--train-on`` collections (Bandai-Namco by
   default; val = 15 % of its takes), test from every other source (CMU + DeepMimic) — a model
   never sees the test collections' skeletons, performers or capture set-ups.
+* ``test-only``: every clip is a test clip — an evaluation set such as the ``real-sample``
+  clips, which no model may train on.
 
 Pairs are mined within each split (``pairs.mining``), described by the offline annotators as
 for the built-in benchmark, and the licence and attribution of every collection used are
@@ -30,7 +32,7 @@ from autocompose.pairs.mining import mine_pairs
 from autocompose.pairs.splits import assign_splits
 from autocompose.poses.sequence import PoseSequence
 
-SplitPlan = Literal["motion", "cross-dataset"]
+SplitPlan = Literal["motion", "cross-dataset", "test-only"]
 
 #: Share of each collection's content labels held out entirely for test in the ``motion`` plan.
 HELD_OUT_SHARE = 0.2
@@ -79,8 +81,10 @@ def split_sequences(
         out = assign_splits(train_side, (0.85, 0.15, 0.0), "sequence", seed)
         out.update({s.id: "test" for s in test_side})
         return out
+    if plan == "test-only":
+        return {s.id: "test" for s in sequences}
     if plan != "motion":
-        raise AutocomposeError(f"unknown split plan {plan!r}; use 'motion' or 'cross-dataset'")
+        raise AutocomposeError(f"unknown split plan {plan!r}; use 'motion', 'cross-dataset' or 'test-only'")
     held = held_out if held_out is not None else {}
     unseen = {s.id for s in sequences if str(s.meta.get("content")) in held.get(collection_of(s), [])}
     rest = [s for s in sequences if s.id not in unseen]
@@ -149,7 +153,7 @@ def build_mocap(
     if not pairset.pairs:
         raise AutocomposeError("no pairs were mined from these sources (clips too short, or difference bounds too tight?)")
     colls = collection_cards(sequences)
-    name = "real-cpr" if plan == "motion" else "real-cpr-xdata"
+    name = {"motion": "real-cpr", "cross-dataset": "real-cpr-xdata", "test-only": "real-eval"}[plan]
     per_split: dict[str, dict[str, int]] = {}
     for s in sequences:
         c = per_split.setdefault(split_of[s.id], {})
@@ -161,6 +165,8 @@ def build_mocap(
             + (
                 "split by take, with held-out contents as an unseen-motion test."
                 if plan == "motion"
+                else "every clip is a test clip (evaluation only)."
+                if plan == "test-only"
                 else f"cross-dataset: train/val on {', '.join(train_on)}, test on the other collections."
             )
         ),
