@@ -493,6 +493,9 @@ def dataset_build(
     train_on: Annotated[str, typer.Option(help="mocap --split cross-dataset: collections to train on (comma-separated).")] = (
         "bandai-namco"
     ),
+    train_density: Annotated[
+        float, typer.Option(help="mocap: mine training pairs this many times as densely (val/test pairs unchanged).")
+    ] = 1.0,
     pairs: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(help="custom: JSON Lines of {reference: {sequence, frame}, target: {sequence, frame}, texts: [...]}."),
@@ -550,6 +553,7 @@ def dataset_build(
             extra.update(pairs_file=pairs, gallery=gallery_frames)
         if name == "mocap":
             extra["plan"] = split
+            extra["train_density"] = train_density
             extra["train_on"] = tuple(t.strip() for t in train_on.split(",") if t.strip())
         if name == "builtin" and subjects:
             extra["subjects"] = tuple(s.strip() for s in subjects.split(","))

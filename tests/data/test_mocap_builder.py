@@ -77,3 +77,19 @@ def test_test_only_plan_puts_every_clip_in_test(labelled):
     assert set(split_sequences(labelled, "test-only").values()) == {"test"}
     with pytest.raises(AutocomposeError, match="unknown split plan"):
         split_sequences(labelled, "by-frame")  # type: ignore[arg-type]
+
+
+def test_denser_training_pairs_leave_val_and_test_unchanged(labelled):
+    from autocompose.data.builders.mocap import mine_split_densities
+
+    mining = MiningConfig(max_per_sequence=2, cross_fraction=0.2)
+    split = split_sequences(labelled, "cross-dataset")
+    base = mine_split_densities(labelled, mining, split, 1.0)
+    dense = mine_split_densities(labelled, mining, split, 3.0)
+
+    def frames(ps, want):
+        return [(p.ref_seq, p.ref_frame, p.tgt_seq, p.tgt_frame) for p in ps.pairs if p.split in want]
+
+    assert frames(dense, {"val", "test"}) == frames(base, {"val", "test"})
+    assert len(frames(dense, {"train"})) > 2 * len(frames(base, {"train"}))
+    assert len({p.id for p in dense.pairs}) == len(dense.pairs)

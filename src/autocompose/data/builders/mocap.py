@@ -25,10 +25,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from autocompose.data.build import BuildOptions, dataset_from_pairset
 from autocompose.data.format import CPRDataset
 from autocompose.errors import AutocomposeError
-from autocompose.pairs.mining import mine_pairs
+from autocompose.pairs.mining import MiningConfig, mine_pairs
+from autocompose.pairs.pairset import PairSet
 from autocompose.pairs.splits import assign_splits
 from autocompose.poses.sequence import PoseSequence
 
@@ -129,6 +132,42 @@ def collection_cards(sequences: Sequence[PoseSequence]) -> list[dict[str, object
     return list(seen.values())
 
 
+def mine_split_densities(
+    sequences: Sequence[PoseSequence],
+    mining: MiningConfig,
+    split_of: dict[str, str],
+    train_density: float = 1.0,
+    progress: Callable[[int], None] | None = None,
+) -> PairSet:
+    """Mine val/test with ``mining`` and train ``train_density`` times as densely.
+
+    Denser training pairs (references ``stride_s / density`` apart, ``density`` times the cap
+    per clip) add training data without changing the val and test pairs: those come from the
+    same single mining call as at density 1, so every density shares one test set (and the
+    committed query sets, which name test pairs by frames, still match).
+    """
+    base = mine_pairs(sequences, mining, progress, split_of=split_of)
+    if train_density == 1.0:
+        return base
+    if train_density <= 0:
+        raise AutocomposeError(f"train density must be positive, got {train_density}")
+    dense = mining.model_copy(
+        update={"stride_s": mining.stride_s / train_density, "max_per_sequence": round(mining.max_per_sequence * train_density)}
+    )
+    train_of = {k: v for k, v in split_of.items() if v == "train"}
+    keep = [i for i, p in enumerate(base.pairs) if p.split != "train"]
+    parts = [PairSet([base.pairs[i] for i in keep], base.ref[keep], base.tgt[keep], base.mask[keep], base.meta)]
+    if train_of:
+        parts.append(mine_pairs([s for s in sequences if s.id in train_of], dense, split_of=train_of))
+    return PairSet(
+        [p for part in parts for p in part.pairs],
+        np.concatenate([p.ref for p in parts]),
+        np.concatenate([p.tgt for p in parts]),
+        np.concatenate([p.mask for p in parts]),
+        {**base.meta, "train_density": train_density},
+    )
+
+
 def build_mocap(
     source: Sequence[Path] | Path | None,
     options: BuildOptions,
@@ -136,6 +175,7 @@ def build_mocap(
     plan: SplitPlan = "motion",
     train_on: Sequence[str] = ("bandai-namco",),
     sequences: Sequence[PoseSequence] | None = None,
+    train_density: float = 1.0,
 ) -> CPRDataset:
     """Load the sources (or take ``sequences``), split by take / held-out content / collection, mine, describe."""
     if sequences is None:
@@ -149,7 +189,7 @@ def build_mocap(
     held = held_out_contents(sequences, seed=options.seed) if plan == "motion" else {}
     split_of = split_sequences(sequences, plan, train_on, held, options.seed)
     tick = progress("mine pairs", len(split_of)) if progress else None
-    pairset = mine_pairs(sequences, options.mining, tick, split_of=split_of)
+    pairset = mine_split_densities(sequences, options.mining, split_of, train_density, tick)
     if not pairset.pairs:
         raise AutocomposeError("no pairs were mined from these sources (clips too short, or difference bounds too tight?)")
     colls = collection_cards(sequences)
@@ -179,6 +219,7 @@ def build_mocap(
             "plan": plan,
             "train_on": list(train_on) if plan == "cross-dataset" else None,
             "held_out_contents": held,
+            "train_density": train_density,
             "clips_per_split": per_split,
             "sources": [str(s) for s in (source if isinstance(source, list | tuple) else [source])] if source else [],
         },
