@@ -823,19 +823,51 @@ def experiment_matrix(
     overrides: Annotated[Optional[list[str]], typer.Option("--set", help=OVERRIDE_HELP)] = None,  # noqa: UP045
     rules_source: Annotated[str, typer.Option(help="Description source of run (a).")] = "rules",
     generated_source: Annotated[str, typer.Option(help="Description source of runs (b)-(e).")] = "kinematic",
+    mllm_source: Annotated[str, typer.Option(help="Add arm (f) trained on this MLLM source ('' = none).")] = "",
+    seeds: Annotated[str, typer.Option(help="Comma-separated training seeds (intervals cover them).")] = "0",
+    arms: Annotated[str, typer.Option(help="Only these arms (comma-separated; '' = all).")] = "",
 ) -> None:
-    """Train (a) rules, (b) k=1, (c) k=3, (d) k=3 + mirror + reverse, (e) (d) + cycle loss; print one table."""
+    """Train (a) rules, (b) k=1, (c) k=3, (d) k=3 + mirror + reverse, (e) (d) + cycle loss [, (f) MLLM] for each
+    seed; print one table with 95 % bootstrap intervals and the paired differences the paper's ablation asks about."""
     from autocompose.retrieval.config import load_config
     from autocompose.retrieval.experiments import run_matrix
 
     try:
         base = load_config(config, overrides)
-        results = run_matrix(base, log=console.print, rules_source=rules_source, generated_source=generated_source)
+        result = run_matrix(
+            base,
+            log=console.print,
+            seeds=[int(s) for s in seeds.split(",") if s.strip()],
+            arms=[a.strip() for a in arms.split(",") if a.strip()] or None,
+            rules_source=rules_source,
+            generated_source=generated_source,
+            mllm_source=mllm_source or None,
+        )
     except (AutocomposeError, OSError, ValueError) as exc:
         _fail(exc)
-    (base.out / "matrix.json").write_text(json.dumps(results, indent=2))
-    console.print(_metrics_table(results))
-    console.print(f"→ {base.out / 'matrix.json'}, {base.out / 'matrix_recall.png'}")
+    summary = result["summary"]
+    table = Table(title=f"test queries: {next(iter(result['runs'].values()))[0]['query_source']} (95 % CI over queries × seeds)")
+    for col in ("arm", "seeds", "R@1", "R@10", "soft10@10", "ref-only R@10", "queries", "gallery"):
+        table.add_column(col, justify="left" if col == "arm" else "right")
+    for arm, row in summary["arms"].items():
+
+        def ci(m: dict | None) -> str:
+            return f"{m['mean']:.1f} [{m['lo']:.1f}, {m['hi']:.1f}]" if m else "-"
+
+        table.add_row(
+            arm,
+            str(row["seeds"]),
+            ci(row["R@1"]),
+            ci(row["R@10"]),
+            ci(row["soft10@10"]),
+            ci(row.get("reference_only R@10")),
+            str(row["queries"]),
+            str(row["gallery"]),
+        )
+    console.print(table)
+    for d in summary["differences"]:
+        console.print(f"{d['comparison']:<32} {d['metric']:>5}: {d['diff']:+.1f} points [{d['lo']:+.1f}, {d['hi']:+.1f}]")
+    console.print(f"→ {base.out / 'matrix.json'}, {base.out / 'matrix.png'}")
 
 
 @app.command("serve")

@@ -60,12 +60,31 @@ def test_train_then_evaluate_from_the_cli(tiny_dataset_dir, tmp_path):
     assert bad.exit_code == 2 and "key=value" in bad.output
 
 
-def test_experiment_matrix_prints_one_table(tiny_dataset_dir, tmp_path):
+def test_experiment_matrix_prints_one_table_with_intervals(tiny_dataset_dir, tmp_path):
     result = runner.invoke(
-        app, ["experiment", "matrix", "--set", f"dataset={tiny_dataset_dir}", "--set", f"out={tmp_path / 'm'}", *TINY]
+        app,
+        [
+            "experiment",
+            "matrix",
+            "--set",
+            f"dataset={tiny_dataset_dir}",
+            "--set",
+            f"out={tmp_path / 'm'}",
+            "--seeds",
+            "0,1",
+            *TINY,
+        ],
     )
     assert result.exit_code == 0, result.output
-    table = json.loads((tmp_path / "m" / "matrix.json").read_text())
-    assert set(table) == {"a_rules", "b_k1", "c_k3", "d_k3_mirror_reverse", "e_d_plus_cycle"}
-    assert all(m["queries"] == table["a_rules"]["queries"] for m in table.values())  # the same held-out queries
-    assert (tmp_path / "m" / "matrix_recall.png").exists()
+    out = json.loads((tmp_path / "m" / "matrix.json").read_text())
+    arms = out["summary"]["arms"]
+    assert set(arms) == {"a_rules", "b_k1", "c_k3", "d_k3_mirror_reverse", "e_d_plus_cycle"}
+    assert all(len(out["runs"][a]) == 2 and arms[a]["seeds"] == 2 for a in arms)
+    assert all(m["queries"] == arms["a_rules"]["queries"] for m in arms.values())  # the same held-out queries
+    for row in arms.values():
+        assert row["R@10"]["lo"] <= row["R@10"]["mean"] <= row["R@10"]["hi"]
+        assert "reference_only R@10" in row
+    comparisons = {d["comparison"] for d in out["summary"]["differences"]}
+    assert {"kinematic vs rule-based text", "mirror + reverse vs without", "cycle loss vs without"} <= comparisons
+    assert (tmp_path / "m" / "matrix.png").exists() and (tmp_path / "m" / "matrix_recall.png").exists()
+    assert "cycle loss vs without" in result.output

@@ -114,6 +114,17 @@ def canonical_distances(
     return out
 
 
+def soft_hit_positions(scores: np.ndarray, target_dist: np.ndarray, tau: float, kmax: int = max(KS)) -> np.ndarray:
+    """(Q,) 1-based position of the first top-``kmax`` pose within ``tau`` of the target (``kmax + 1`` when none)."""
+    kmax = min(kmax, scores.shape[1])
+    top = np.argpartition(-scores, kmax - 1, axis=1)[:, :kmax]
+    order = np.take_along_axis(scores, top, 1).argsort(1)[:, ::-1]
+    top = np.take_along_axis(top, order, 1)
+    valid = np.isfinite(np.take_along_axis(scores, top, 1))
+    close = valid & (np.take_along_axis(target_dist, top, 1) <= tau)
+    return np.where(close.any(1), close.argmax(1) + 1, kmax + 1)
+
+
 def soft_recall(
     scores: np.ndarray, target_dist: np.ndarray, ks: Sequence[int] = KS, taus: Sequence[float] = SOFT_TAUS
 ) -> dict[str, float]:
@@ -150,10 +161,20 @@ def scored_metrics(
     allowed: np.ndarray | None,
     target_dist: np.ndarray,
     ks: Sequence[int] = KS,
+    per_query: bool = False,
 ) -> dict[str, Any]:
-    """Recall@K (near-duplicates of the target forgiven) and soft recall for one score matrix."""
+    """Recall@K (near-duplicates of the target forgiven) and soft recall for one score matrix.
+
+    ``per_query`` adds each query's rank and first soft (10 cm) hit position, for bootstrap
+    confidence intervals over queries (``retrieval.stats``).
+    """
     ranks = ranks_from_scores(scores, rows, q.ref, q.target, allowed, target_dist <= DUPLICATE_M)
-    return {**metrics_from_ranks(ranks, ks), **soft_recall(masked_scores(scores, rows, q.ref, allowed), target_dist, ks)}
+    masked = masked_scores(scores, rows, q.ref, allowed)
+    out: dict[str, Any] = {**metrics_from_ranks(ranks, ks), **soft_recall(masked, target_dist, ks)}
+    if per_query:
+        soft = soft_hit_positions(masked, target_dist, 0.10, max(ks))
+        out["per_query"] = {"rank": ranks.astype(int).tolist(), "soft10_position": soft.astype(int).tolist()}
+    return out
 
 
 @torch.no_grad()
@@ -166,6 +187,7 @@ def evaluate(
     device: torch.device | str = "cpu",
     ks: Sequence[int] = KS,
     baselines: bool = True,
+    per_query: bool = False,
 ) -> dict[str, Any]:
     """Metrics of ``model`` on ``split`` with ``source`` texts as queries.
 
@@ -199,14 +221,14 @@ def evaluate(
                 allowed[i, [pos[ds.poses.index(c)] for c in cand]] = True
     targets, inverse = np.unique(q.target, return_inverse=True)
     target_dist = canonical_distances(ds.poses.joints, ds.poses.mask, targets, rows)[inverse]
-    out = {**scored_metrics(scores, rows, q, allowed, target_dist, ks), "split": split, "query_source": source}
+    out = {**scored_metrics(scores, rows, q, allowed, target_dist, ks, per_query), "split": split, "query_source": source}
     out.update(gallery=len(rows), duplicate_m=DUPLICATE_M)
     if baselines:
         ref_scores = (ref @ g.t()).float().cpu().numpy()
-        out["reference_only"] = scored_metrics(ref_scores, rows, q, allowed, target_dist, ks)
+        out["reference_only"] = scored_metrics(ref_scores, rows, q, allowed, target_dist, ks, per_query)
         refs, ref_inverse = np.unique(q.ref, return_inverse=True)
         near = -canonical_distances(ds.poses.joints, ds.poses.mask, refs, rows)[ref_inverse]
-        out["nearest_pose"] = scored_metrics(near, rows, q, allowed, target_dist, ks)
+        out["nearest_pose"] = scored_metrics(near, rows, q, allowed, target_dist, ks, per_query)
     model.train(was)
     return out
 

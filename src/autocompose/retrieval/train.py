@@ -243,7 +243,7 @@ def train(
     if rank != 0:
         return {}
     best_model, _ = load_checkpoint(out / "best.pt", device)
-    metrics = evaluate(best_model, ds, "test", texts.embed, query_source, device)
+    metrics = evaluate(best_model, ds, "test", texts.embed, query_source, device, per_query=True)
     metrics.update(train_source=cfg.train_source, epochs_run=len(history), best_val_R10=best)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     plot_recall({f"test ({cfg.train_source} → {query_source})": metrics}, out / "recall.png")
