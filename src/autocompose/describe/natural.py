@@ -531,7 +531,8 @@ class NaturalDescriber:
             granularity = GRANULARITY[i % len(GRANULARITY)]
             chosen = select(stmts, granularity)
             for attempt in range(4):
-                desc = self._one(chosen, granularity, f"{seed}/{i}/{attempt}", variant)
+                content = "|".join(s.key for s in chosen)  # side-free, so the mirrored pair draws the same
+                desc = self._one(chosen, granularity, f"{seed}/{i}/{attempt}/{content}", variant)
                 if desc.text not in seen:
                     break
             seen.add(desc.text)
