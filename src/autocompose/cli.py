@@ -506,10 +506,10 @@ def describe_compare_language(
         typer.Argument(help="annotations.jsonl, descriptions/SOURCE.jsonl, a dataset folder (with --source) or FIXMYPOSE JSON."),
     ],
     reference: Annotated[Path, typer.Argument(help="The human texts, in any of the same forms (e.g. ../shared/fixmypose).")],
-    source: Annotated[Optional[str], typer.Option(help="Description source when GENERATED is a dataset folder.")] = None,
+    source: Annotated[str | None, typer.Option(help="Description source when GENERATED is a dataset folder.")] = None,
     reference_source: Annotated[str, typer.Option(help="Description source when REFERENCE is a dataset folder.")] = "human",
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the report here as JSON.")] = None,
-    plot: Annotated[Optional[Path], typer.Option(help="Write a words-per-text histogram PNG of both sets here.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report here as JSON.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a words-per-text histogram PNG of both sets here.")] = None,
     embed: Annotated[bool, typer.Option(help="Embedding similarity with MiniLM (the models' text branch; offline).")] = True,
 ) -> None:
     """How close GENERATED texts are to REFERENCE (human) texts: embedding similarity, vocabulary, length.
@@ -533,7 +533,7 @@ def describe_compare_language(
                 n = len({t for ts in gen.values() for t in ts} | {t for ts in ref.values() for t in ts})
                 task = bar.add_task("embedding texts (cached)", total=n)
 
-                def embed_fn(texts):  # noqa: ANN001, ANN202
+                def embed_fn(texts):
                     return cached_embeddings(encoder, list(texts), progress=lambda i: bar.advance(task, i))
 
                 report = compare(gen, ref, embed_fn)

@@ -124,7 +124,7 @@ def length_stats(texts: Sequence[str]) -> dict[str, float]:
     n = np.array([len(words(t)) for t in texts], float)
     if not len(n):
         return {"texts": 0}
-    out = {"texts": int(len(n)), "mean": round(float(n.mean()), 2)}
+    out = {"texts": len(n), "mean": round(float(n.mean()), 2)}
     out.update({f"q{int(q * 100)}": float(np.quantile(n, q)) for q in QUANTILES})
     return out
 
