@@ -40,7 +40,7 @@ STOPWORDS = frozenset(
     "both into out over about be keep".split()
 )
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
-MAX_NEIGHBOUR_TEXTS = 4000  # nearest-neighbour scores on at most this many texts per side (seeded sample)
+MAX_TEXTS = 2000  # embedding scores use at most this many texts per side (seeded sample; embedding is the slow part)
 
 
 def words(text: str) -> list[str]:
@@ -152,14 +152,18 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
-def embedding_scores(generated: TextSet, reference: TextSet, embed: Embed, seed: int = 0) -> dict[str, Any]:
+def embedding_scores(
+    generated: TextSet, reference: TextSet, embed: Embed, seed: int = 0, max_texts: int = MAX_TEXTS
+) -> dict[str, Any]:
     """Paired (same pair id) and distribution-level cosine similarities."""
     gen = [t for ts in generated.values() for t in ts]
     ref = [t for ts in reference.values() for t in ts]
     rng = np.random.default_rng(seed)
-    gs = list(rng.choice(len(gen), MAX_NEIGHBOUR_TEXTS, replace=False)) if len(gen) > MAX_NEIGHBOUR_TEXTS else range(len(gen))
-    rs = list(rng.choice(len(ref), MAX_NEIGHBOUR_TEXTS, replace=False)) if len(ref) > MAX_NEIGHBOUR_TEXTS else range(len(ref))
+    gs = sorted(rng.choice(len(gen), max_texts, replace=False)) if len(gen) > max_texts else range(len(gen))
+    rs = sorted(rng.choice(len(ref), max_texts, replace=False)) if len(ref) > max_texts else range(len(ref))
     shared = sorted(set(generated) & set(reference))
+    if len(shared) > max_texts // 2:
+        shared = sorted(rng.choice(shared, max_texts // 2, replace=False).tolist())
     needed = sorted({gen[i] for i in gs} | {ref[i] for i in rs} | {t for k in shared for t in generated[k] + reference[k]})
     vectors = dict(zip(needed, _unit(embed(needed)), strict=True))
     eg = np.stack([vectors[gen[i]] for i in gs])
@@ -169,6 +173,7 @@ def embedding_scores(generated: TextSet, reference: TextSet, embed: Embed, seed:
         "centroid_cosine": round(float(_unit(eg.mean(0, keepdims=True)) @ _unit(er.mean(0, keepdims=True)).T), 4),
         "nearest_reference_mean": round(float(sim.max(1).mean()), 4),
         "nearest_generated_mean": round(float(sim.max(0).mean()), 4),
+        "texts_embedded": {"generated": len(gs), "reference": len(rs)},
         "shared_pairs": len(shared),
     }
     if shared:
@@ -191,7 +196,7 @@ def embedding_scores(generated: TextSet, reference: TextSet, embed: Embed, seed:
     return out
 
 
-def compare(generated: TextSet, reference: TextSet, embed: Embed | None = None) -> dict[str, Any]:
+def compare(generated: TextSet, reference: TextSet, embed: Embed | None = None, max_texts: int = MAX_TEXTS) -> dict[str, Any]:
     """The full report: sizes, vocabulary, lengths and (with ``embed``) embedding similarity."""
     if not generated or not reference:
         raise AutocomposeError(f"nothing to compare: {len(generated)} generated and {len(reference)} reference pairs with text")
@@ -203,7 +208,7 @@ def compare(generated: TextSet, reference: TextSet, embed: Embed | None = None) 
         "vocabulary": vocabulary(gen, ref),
     }
     if embed is not None:
-        report["embedding"] = embedding_scores(generated, reference, embed)
+        report["embedding"] = embedding_scores(generated, reference, embed, max_texts=max_texts)
     return report
 
 
