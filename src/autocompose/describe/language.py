@@ -170,7 +170,7 @@ def embedding_scores(
     er = np.stack([vectors[ref[i]] for i in rs])
     sim = eg @ er.T
     out: dict[str, Any] = {
-        "centroid_cosine": round(float(_unit(eg.mean(0, keepdims=True)) @ _unit(er.mean(0, keepdims=True)).T), 4),
+        "centroid_cosine": round(float((_unit(eg.mean(0, keepdims=True)) @ _unit(er.mean(0, keepdims=True)).T)[0, 0]), 4),
         "nearest_reference_mean": round(float(sim.max(1).mean()), 4),
         "nearest_generated_mean": round(float(sim.max(0).mean()), 4),
         "texts_embedded": {"generated": len(gs), "reference": len(rs)},

@@ -87,7 +87,7 @@ def _lunge_side(p: _Pose) -> str | None:
         return None
     front = "left" if st > 0 else "right"
     legs = p.state.legs
-    return front if legs[front].flex >= 40 and not legs[front].level and not legs[_OTHER[front]].level else None
+    return front if legs[front].flex >= 40 and not legs[front].level else None  # the back heel may be up
 
 
 def _kneel_side(p: _Pose) -> str | None:
@@ -281,11 +281,11 @@ GESTURES: tuple[Gesture, ...] = (
         ("straighten up from the bow", "stand tall again", "come up out of the bend"),
     ),
 )
-_EXCLUSIVE = {
-    "squat": ("crouch", "lunge", "kneel"),
-    "crouch": ("lunge", "kneel"),
-    "lunge": ("kneel",),
-    "punch": ("reach", "guard"),
+_EXCLUSIVE = {  # a named pose found earlier in GESTURES rules out these later ones
+    "kneel": ("lunge", "squat", "crouch"),
+    "lunge": ("squat", "crouch"),
+    "squat": ("crouch",),
+    "punch": ("reach",),
 }
 
 
@@ -294,7 +294,7 @@ def _detected(p: _Pose) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for g in GESTURES:
         hit = g.detect(p)
-        if hit and not any(other in out for other, blocked in _EXCLUSIVE.items() if g.name in blocked):
+        if hit and not any(earlier in out for earlier, blocked in _EXCLUSIVE.items() if g.name in blocked):
             out[g.name] = hit if isinstance(hit, str) else None
     return out
 
