@@ -241,8 +241,9 @@ def annotate_cmd(
     annotator: Annotated[
         str,
         typer.Option(
-            help="kinematic (offline default), rules (PoseFix-style), openai (any OpenAI-compatible server), hf-local, "
-            "or import (answers obtained elsewhere, read from --answers; same checks as openai)."
+            help="kinematic (offline default), natural (human-style wording), rules (PoseFix-style), openai (any "
+            "OpenAI-compatible server), hf-local, or import (answers obtained elsewhere, read from --answers; same checks "
+            "as openai)."
         ),
     ] = "kinematic",
     k: Annotated[int, typer.Option(help="Differently phrased descriptions per pair and variant.")] = 3,
@@ -742,6 +743,65 @@ def dataset_import(
 
 
 # ---------------------------------------------------------------------------- retrieval
+describe_app = typer.Typer(help="Inspect describers' language.", no_args_is_help=True)
+app.add_typer(describe_app, name="describe")
+
+
+@describe_app.command("compare-language")
+def describe_compare_language(
+    generated: Annotated[
+        Path,
+        typer.Argument(help="annotations.jsonl, descriptions/SOURCE.jsonl, a dataset folder (with --source) or FIXMYPOSE JSON."),
+    ],
+    reference: Annotated[Path, typer.Argument(help="The human texts, in any of the same forms (e.g. ../shared/fixmypose).")],
+    source: Annotated[str | None, typer.Option(help="Description source when GENERATED is a dataset folder.")] = None,
+    reference_source: Annotated[str, typer.Option(help="Description source when REFERENCE is a dataset folder.")] = "human",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report here as JSON.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a words-per-text histogram PNG of both sets here.")] = None,
+    embed: Annotated[bool, typer.Option(help="Embedding similarity with MiniLM (the models' text branch; offline).")] = True,
+    max_texts: Annotated[
+        int, typer.Option(help="Embed at most this many texts per side (seeded sample; ~30 texts/s on 2 cores).")
+    ] = 2000,
+) -> None:
+    """How close GENERATED texts are to REFERENCE (human) texts: embedding similarity, vocabulary, length.
+
+    With shared pair ids, `paired_cosine` is the mean MiniLM cosine of each generated text to the
+    reference texts of the same pair (`unpaired_cosine`: the same against another pair, for scale);
+    always: centroid cosine and mean nearest-reference cosine. Vocabulary: sizes, Jaccard, the share
+    of generated words never used in the reference (oov_rate). Only `original` variants are read.
+    """
+    from autocompose.describe.language import compare, load_texts, plot_lengths
+
+    try:
+        gen = load_texts(generated, source)
+        ref = load_texts(reference, reference_source)
+        embed_fn = None
+        if embed:
+            from autocompose.retrieval.encoders import SentenceEncoder, cached_embeddings
+
+            encoder = SentenceEncoder()
+            with _progress() as bar:
+                task = bar.add_task("embedding texts (cached)", total=None)
+
+                def embed_fn(texts):
+                    return cached_embeddings(encoder, list(texts), progress=lambda i: bar.advance(task, i))
+
+                report = compare(gen, ref, embed_fn, max_texts)
+        else:
+            report = compare(gen, ref)
+        if plot is not None:
+            plot_lengths(gen, ref, plot, (generated.name, reference.name))
+    except (AutocomposeError, OSError, ValueError) as exc:
+        _fail(exc)
+    text = json.dumps(report, indent=2)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(text + "\n")
+        tmp.replace(out)
+    typer.echo(text)
+
+
 experiment_app = typer.Typer(help="Experiment suites (the paper's ablation table).", no_args_is_help=True)
 app.add_typer(experiment_app, name="experiment")
 OVERRIDE_HELP = "Override a config field, e.g. --set epochs=10 --set loss.cycle=true --set model.dim=128 (repeatable)."

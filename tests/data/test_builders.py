@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
+import re
 from pathlib import Path
 
 import numpy as np
@@ -131,3 +133,54 @@ def test_statistics_and_histogram(tmp_path: Path, small_dataset):
     assert 0.06 <= stats["difference_m"]["test"]["median"] <= 0.45  # inside the mining bounds
     png = plot_differences(small_dataset, tmp_path / "h.png")
     assert Image.open(png).size[0] > 300
+
+
+FIXMYPOSE_REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixmypose"
+
+
+def _real_image_names(files: list[Path]) -> set[str]:
+    names = set()
+    for f in files:
+        for rec in json.loads(f.read_text()):
+            names |= {Path(v).name for k, v in rec.items() if k.startswith(("img", "trg"))}
+    return names
+
+
+@pytest.mark.skipif(not (FIXMYPOSE_REAL / "valid_ret_NC.json").exists(), reason="needs ../shared/fixmypose beside the repo")
+def test_fixmypose_real_release_with_stand_in_images(tmp_path: Path):
+    files = sorted(FIXMYPOSE_REAL.glob("valid*_NC.json"))
+    src = tmp_path / "fmp"
+    (src / "annotations").mkdir(parents=True)
+    for f in files:
+        (src / "annotations" / f.name).write_bytes(f.read_bytes())
+    names = sorted(_real_image_names(files))
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(buf, format="PNG")
+    for i, name in enumerate(names):  # stand-ins, spread over sub-folders as an unzipped release would be
+        folder = src / "images" / ("yoga" if i % 2 else "other")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(buf.getvalue())
+    missing = names[7]
+    kept = next(src.rglob(missing)).read_bytes()
+    next(src.rglob(missing)).unlink()
+    with pytest.raises(AutocomposeError, match=rf"1 images .*{re.escape(missing)} \(valid"):
+        build_fixmypose(src, FAST)
+    (src / "images" / "yoga" / missing).write_bytes(kept)
+
+    ds = build_fixmypose(src, FAST)
+    ret = json.loads((FIXMYPOSE_REAL / "valid_ret_NC.json").read_text())
+    plain = sum(len(json.loads(f.read_text())) for f in files if "_ret" not in f.name)
+    assert len(ds.pairs) == plain + len(ret) and {p.split for p in ds.pairs} == {"val"}
+    assert sum(len(t["original"]) for t in ds.descriptions["human"].values()) == 4560  # the README's count
+    gal = ds.galleries["val"]
+    assert gal.candidates is not None and len(gal.candidates) == len(ret)
+    # retrieval queries, in file order: target = trg{ans_idx}, candidates = trg0…trg9 (ids end with the file name)
+    for pair, rec in zip([p for p in ds.pairs if p.id in gal.candidates], ret, strict=True):
+        assert pair.tgt.endswith(Path(rec[f"trg{rec['ans_idx']}"]).stem)
+        assert pair.ref.endswith(Path(rec["img0"]).stem)
+        want = list(dict.fromkeys(Path(rec[f"trg{j}"]).stem for j in range(10)))
+        assert [c.rsplit("-", 1)[1] for c in gal.candidates[pair.id]] == want
+        assert ds.texts("human", pair.id) == rec["sents"]
+    assert len(ds.poses.ids) == len(names)
+    back = CPRDataset.load(ds.save(tmp_path / "out"))
+    assert back.galleries["val"].candidates == gal.candidates

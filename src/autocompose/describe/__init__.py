@@ -2,10 +2,11 @@
 
 from autocompose.describe.base import NO_CHANGE, VARIANTS, Annotator, Movement, TransitionDescription
 from autocompose.describe.kinematic import KinematicDescriber
+from autocompose.describe.natural import NaturalDescriber
 from autocompose.describe.rules import RuleBasedDescriber
 from autocompose.describe.variants import cycle_check, cycle_consistency, describe_variants
 
-ANNOTATORS = {"kinematic": KinematicDescriber, "rules": RuleBasedDescriber}
+ANNOTATORS = {"kinematic": KinematicDescriber, "natural": NaturalDescriber, "rules": RuleBasedDescriber}
 
 
 def get_annotator(name: str) -> Annotator:
@@ -23,6 +24,7 @@ __all__ = [
     "Annotator",
     "KinematicDescriber",
     "Movement",
+    "NaturalDescriber",
     "RuleBasedDescriber",
     "TransitionDescription",
     "cycle_check",

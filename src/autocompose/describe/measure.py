@@ -191,3 +191,38 @@ def lateral_deltas(change: Change) -> dict[str, float]:
         "body_turn": change.turn_left,
         "body_move": change.move_left,
     }
+
+
+@dataclass(frozen=True)
+class BodyShape:
+    """Whole-body shape features the natural describer names poses by (squat, kneel, hands on hips …).
+
+    Body frame as ``pose_state`` (pelvis at the origin, facing +z, left = +x), except
+    ``floor_y``, the world height of the lowest foot point (for hops and jumps).
+    """
+
+    knee_above_floor: dict[str, float]  # knee height above the lowest foot point (m)
+    hand_to_hip: dict[str, float]  # wrist to the same-side hip (m)
+    hand_forward: dict[str, float]  # wrist ahead of the pelvis (m)
+    hands_apart: float  # wrist to wrist (m)
+    feet_apart: float  # ankle to ankle, sideways (m)
+    feet_stagger: float  # left ankle ahead of the right ankle (m); negative: right ahead
+    floor_y: float
+
+
+def body_shape(pose: np.ndarray, mask: np.ndarray | None = None) -> BodyShape:
+    """Measure the whole-body shape of one pose ``(J, 3)`` (canonical frame)."""
+    mask = np.ones(len(pose), bool) if mask is None else np.asarray(mask, bool)
+    n = normalise(pose).astype(np.float64)
+    feet = [J(x) for x in ("left_foot", "right_foot", "left_ankle", "right_ankle") if mask[J(x)]]
+    floor = float(n[feet, 1].min()) if feet else float(n[:, 1].min())
+    sides = ("left", "right")
+    return BodyShape(
+        knee_above_floor={s: float(n[J(f"{s}_knee"), 1] - floor) for s in sides},
+        hand_to_hip={s: float(np.linalg.norm(n[J(f"{s}_wrist")] - n[J(f"{s}_hip")])) for s in sides},
+        hand_forward={s: float(n[J(f"{s}_wrist"), 2] - n[J("pelvis"), 2]) for s in sides},
+        hands_apart=float(np.linalg.norm(n[J("left_wrist")] - n[J("right_wrist")])),
+        feet_apart=float(abs(n[J("left_ankle"), 0] - n[J("right_ankle"), 0])),
+        feet_stagger=float(n[J("left_ankle"), 2] - n[J("right_ankle"), 2]),
+        floor_y=float(np.asarray(pose, np.float64)[feet or list(range(len(pose))), 1].min()),
+    )
