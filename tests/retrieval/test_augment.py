@@ -59,3 +59,15 @@ def test_missing_joints_zero_their_bones():
     n_pos = poses.shape[1] * 3
     bone = next(i for i, (_, c) in enumerate(BONES) if c == joint_index("left_wrist"))
     assert np.all(f[:, n_pos + 3 * bone : n_pos + 3 * bone + 3] == 0)
+
+
+def test_measures_input_appends_the_describers_measurements():
+    from autocompose.describe.measure import pose_state
+    from autocompose.retrieval.encoders import MEASURE_WIDTH
+
+    poses = _poses()[:3]
+    mask = np.ones(poses.shape[:2], bool)
+    f = pose_features(poses, mask, "measures")
+    assert f.shape == (3, pose_feature_dim("measures")) and f.shape[1] == pose_feature_dim("bones") + MEASURE_WIDTH
+    np.testing.assert_allclose(f[:, : pose_feature_dim("bones")], pose_features(poses, mask, "bones"), atol=1e-6)
+    assert f[0, pose_feature_dim("bones")] == np.float32(pose_state(poses[0]).arms["left"].flex / 180)

@@ -20,10 +20,10 @@ class ModelConfig(BaseModel):
     pose_blocks: int = Field(2, ge=1, description="residual MLP blocks in the pose encoder")
     combiner_hidden: int = Field(512, ge=8, description="Combiner hidden width (CLIP4Cir: 4 × projection)")
     dropout: float = Field(0.1, ge=0, lt=1)
-    pose_input: Literal["joints", "bones"] = Field(
+    pose_input: Literal["joints", "bones", "measures"] = Field(
         "joints",
         description="joints: canonical joint positions (m); bones: positions over leg length + bone directions "
-        "(independent of body size and skeleton proportions)",
+        "(independent of body size and skeleton proportions); measures: bones + the describer's per-part measurements",
     )
     text_model: Literal["minilm", "random-minilm"] = Field(
         "minilm",

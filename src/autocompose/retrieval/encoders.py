@@ -26,12 +26,42 @@ from autocompose.poses.transforms import canonicalise_facing, root_centre
 TEXT_WIDTH = 384  # all-MiniLM-L6-v2 hidden size
 
 
-PoseInput = Literal["joints", "bones"]
+PoseInput = Literal["joints", "bones", "measures"]
+
+
+#: Width of the describer-measurement block of the ``measures`` input (see ``measurement_features``).
+MEASURE_WIDTH = 4 * 5 + 6
 
 
 def pose_feature_dim(kind: PoseInput = "joints") -> int:
     """Width of ``pose_features(..., kind)``."""
-    return NUM_JOINTS * 4 if kind == "joints" else NUM_JOINTS * 3 + len(BONES) * 3 + NUM_JOINTS
+    if kind == "joints":
+        return NUM_JOINTS * 4
+    bones = NUM_JOINTS * 3 + len(BONES) * 3 + NUM_JOINTS
+    return bones + MEASURE_WIDTH if kind == "measures" else bones
+
+
+def measurement_features(joints: np.ndarray, mask: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """(N, MEASURE_WIDTH) the kinematic describer's own per-part measurements (``describe.measure``), scaled.
+
+    Per arm and leg: flexion and elevation (degrees / 180), reach forward and out, and height
+    of the end joint (metres / leg length); then torso lean forward and left, shoulder twist,
+    head tilt (degrees / 180), head turn (0 without a nose) and pelvis height over the floor.
+    These are the quantities the generated text talks about, so text and pose meet halfway.
+    """
+    from autocompose.describe.measure import pose_state
+
+    out = np.zeros((len(joints), MEASURE_WIDTH), np.float32)
+    for i, (pose, m) in enumerate(zip(joints, mask, strict=True)):
+        st = pose_state(pose, m)
+        row = []
+        for limb in (st.arms["left"], st.arms["right"], st.legs["left"], st.legs["right"]):
+            row += [limb.flex / 180, limb.elevation / 180, limb.forward / size[i], limb.outward / size[i], limb.height / size[i]]
+        turn = st.head_turn_left or 0.0
+        row += [st.lean_forward / 180, st.lean_left / 180, st.twist_left / 180, st.head_tilt_left / 180, turn / 180]
+        row.append(st.root_height / size[i])
+        out[i] = row
+    return out
 
 
 def body_size(canon: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -58,6 +88,7 @@ def pose_features(joints: np.ndarray, mask: np.ndarray, kind: PoseInput = "joint
     * ``bones``: the same positions divided by the person's leg length (so body size drops out),
       the unit direction of every bone (independent of bone lengths, so of a skeleton's
       proportions), and the mask. Bones with a missing end are zero.
+    * ``measures``: ``bones`` plus the kinematic describer's measurements (``measurement_features``).
     """
     mask = np.asarray(mask, bool)
     centred = root_centre(np.asarray(joints, np.float32), keep_height=True)
@@ -66,15 +97,18 @@ def pose_features(joints: np.ndarray, mask: np.ndarray, kind: PoseInput = "joint
     if kind == "joints":
         canon = canon * maskf[..., None]
         return np.concatenate([canon.reshape(len(canon), -1), maskf], axis=1).astype(np.float32)
-    if kind != "bones":
-        raise ValueError(f"unknown pose input {kind!r}; use 'joints' or 'bones'")
+    if kind not in ("bones", "measures"):
+        raise ValueError(f"unknown pose input {kind!r}; use 'joints', 'bones' or 'measures'")
     size = body_size(canon, mask)
     pos = canon / size[:, None, None] * maskf[..., None]
     vec = canon[:, _CHILD] - canon[:, _PARENT]
     norm = np.linalg.norm(vec, axis=-1, keepdims=True)
     both = (mask[:, _CHILD] & mask[:, _PARENT])[..., None]
     dirs = np.where(both & (norm > 1e-6), vec / np.maximum(norm, 1e-6), 0.0)
-    return np.concatenate([pos.reshape(len(pos), -1), dirs.reshape(len(dirs), -1), maskf], axis=1).astype(np.float32)
+    parts = [pos.reshape(len(pos), -1), dirs.reshape(len(dirs), -1), maskf]
+    if kind == "measures":
+        parts.append(measurement_features(np.asarray(joints, np.float32), mask, size))
+    return np.concatenate(parts, axis=1).astype(np.float32)
 
 
 _PARENT = np.array([p for p, _ in BONES])

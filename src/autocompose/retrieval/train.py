@@ -132,6 +132,7 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     ds = CPRDataset.load(cfg.dataset)
     query_source = cfg.query_source or ds.card.get("queries", {}).get("test") or cfg.train_source
+    val_source = val_query_source(ds, query_source, cfg.train_source)
     data = TrainingData.build(ds, "train", cfg.train_source, cfg.k, cfg.variants, cfg.model.pose_input)
     model = build_model(cfg).to(device)
     texts = TextTable(model, cfg, device, progress and rank == 0)
@@ -208,7 +209,7 @@ def train(
         model.train()
         loss = run_epoch(epoch)
         if rank == 0:
-            val = evaluate(model, ds, "val", texts.embed, query_source, device, baselines=False)
+            val = evaluate(model, ds, "val", texts.embed, val_source, device, baselines=False)
             improved = val["R@10"] > best
             best, bad_epochs = (val["R@10"], 0) if improved else (best, bad_epochs + 1)
             history.append(
@@ -244,10 +245,22 @@ def train(
         return {}
     best_model, _ = load_checkpoint(out / "best.pt", device)
     metrics = evaluate(best_model, ds, "test", texts.embed, query_source, device, per_query=True)
-    metrics.update(train_source=cfg.train_source, epochs_run=len(history), best_val_R10=best)
+    metrics.update(train_source=cfg.train_source, val_query_source=val_source, epochs_run=len(history), best_val_R10=best)
+    if cfg.train_source != query_source and cfg.train_source in ds.descriptions:  # in-domain check beside it
+        other = evaluate(best_model, ds, "test", texts.embed, cfg.train_source, device)
+        metrics["also"] = {cfg.train_source: {k: v for k, v in other.items() if k != "per_query"}}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     plot_recall({f"test ({cfg.train_source} → {query_source})": metrics}, out / "recall.png")
     return metrics
+
+
+def val_query_source(ds: CPRDataset, query_source: str, train_source: str) -> str:
+    """The source of the val queries for early stopping: the test query source when val pairs have
+    its text, else the training source (human query sets often cover the test split only)."""
+    has = ds.descriptions.get(query_source, {})
+    if any(p.id in has for p in ds.split("val")):
+        return query_source
+    return train_source
 
 
 def load_checkpoint(path: Path, device: torch.device | str = "cpu") -> tuple[CPRModel, dict[str, Any]]:
