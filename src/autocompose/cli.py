@@ -585,7 +585,13 @@ def serve_cmd(
     model: Annotated[Path, typer.Option(help="Trained checkpoint (best.pt) from `autocompose train`.")],
     gallery: Annotated[Path, typer.Option(help="Dataset folder whose poses are searched.")],
     split: Annotated[str, typer.Option(help="Index only this split's gallery ('' = every pose of the dataset).")] = "",
-    index: Annotated[str, typer.Option(help="flat (exact), hnsw or ivf (approximate, for large galleries).")] = "flat",
+    index: Annotated[
+        str,
+        typer.Option(
+            help="auto (exact flat index below 100,000 poses, IVF above: recall@10 >= 0.99), flat (always exact), "
+            "hnsw or ivf (approximate)."
+        ),
+    ] = "auto",
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
 ) -> None:
@@ -600,7 +606,7 @@ def serve_cmd(
     except (AutocomposeError, OSError, ValueError, KeyError) as exc:
         _fail(exc)
     console.print(
-    console.print(f"serving {engine.info['gallery']} poses of {engine.info['dataset']} on http://{host}:{port}/")
+        f"serving {engine.info['gallery']} poses of {engine.info['dataset']} ({engine.info['index']} index) on http://{host}:{port}/"
     )
     uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
 

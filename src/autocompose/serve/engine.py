@@ -18,6 +18,7 @@ from autocompose.data.format import CPRDataset
 from autocompose.describe import get_annotator
 from autocompose.errors import AutocomposeError
 from autocompose.poses.skeleton import NUM_JOINTS
+from autocompose.poses.transforms import model_frame
 from autocompose.render import RenderStyle, render_pair, render_views
 from autocompose.retrieval.encoders import SentenceEncoder, pose_features
 from autocompose.retrieval.train import load_checkpoint
@@ -31,7 +32,7 @@ class SearchEngine:
         self,
         checkpoint: Path,
         dataset: Path,
-        index_kind: IndexKind = "flat",
+        index_kind: IndexKind = "auto",
         annotator: str = "kinematic",
         split: str | None = None,
         threads: int | None = None,
@@ -53,8 +54,8 @@ class SearchEngine:
         ids = self.dataset.galleries[split].poses if split else self.dataset.poses.ids
         folder = self.checkpoint.parent / f"index-{self.dataset.name}-{split or 'all'}-{index_kind}"
         try:
-            self.index = GalleryIndex.load(folder)
-            if self.index.kind != index_kind or sorted(self.index.ids) != sorted(ids):
+            self.index = GalleryIndex.load(folder, mmap=True)
+            if self.index.requested != index_kind or len(self.index) != len(ids) or sorted(self.index.ids) != sorted(ids):
                 raise AutocomposeError("stale index")
         except AutocomposeError:
             self.index = GalleryIndex(self.model.cfg.dim, index_kind)
@@ -70,7 +71,7 @@ class SearchEngine:
             "dataset": self.dataset.name,
             "gallery": len(self.index),
         }
-        self.info["index"] = index_kind
+        self.info["index"] = self.index.kind  # the kind in use (`auto` resolves by gallery size)
         self.info["epoch"] = int(state.get("epoch", -1)) + 1
 
     # ------------------------------------------------------------------ encoding
@@ -119,6 +120,9 @@ class SearchEngine:
         return [(i, s) for i, s in hits if i != exclude][:k]
 
     def describe(self, a: np.ndarray, b: np.ndarray, k: int = 3) -> list[dict]:
+        """Describe ``a`` → ``b`` as the model sees them (``model_frame``): a gallery pose's place and
+        heading are unrelated to the reference's, so no turn or travel between them is narrated."""
+        a, b = model_frame(a), model_frame(b)
         return [d.model_dump(mode="json", include={"text", "parts"}) for d in self.annotator.describe(a, b, k)]
 
     def render_png(self, pose_id: str, size: int = 256) -> bytes:
@@ -135,6 +139,8 @@ class SearchEngine:
         return data
 
     def render_pair_png(self, a: np.ndarray, b: np.ndarray, size: int = 256) -> bytes:
+        """Front and side views of ``a`` and ``b`` in ``model_frame``: each panel frames both poses."""
+        a, b = model_frame(a), model_frame(b)
         return _png(render_pair(a, b, ("front", "side"), RenderStyle(size=size), labels=("reference", "result")))
 
     def render_joints_png(self, joints: np.ndarray, size: int = 256) -> bytes:
