@@ -33,7 +33,7 @@ def _moved(joints: np.ndarray, yaw_deg: float, shift: tuple[float, float]) -> np
 
 def test_model_frame_is_the_frame_pose_features_use():
     rng = np.random.default_rng(0)
-    joints = _moved(rng.normal(0, 0.3, (4, 23, 3)).astype(np.float32) + [0, 1, 0], 70.0, (2.0, -3.0))
+    joints = rotate_y(rng.normal(0, 0.3, (4, 23, 3)) + np.array([2.0, 1.0, -3.0]), np.radians([10.0, 70.0, -120.0, 180.0]))
     feats = pose_features(joints, np.ones((4, 23), bool))[:, : 23 * 3].reshape(4, 23, 3)
     np.testing.assert_allclose(feats, model_frame(joints), atol=1e-5)
 

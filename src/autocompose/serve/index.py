@@ -48,9 +48,7 @@ def ivf_params(n: int) -> tuple[int, int]:
 class GalleryIndex:
     """Normalised embeddings ``(N, D)`` searchable by inner product; string ids in insertion order."""
 
-    def __init__(
-        self, dim: int, kind: IndexKind = "auto", nlist: int = 1024, hnsw_m: int = 32, nprobe: int = 16
-    ) -> None:
+    def __init__(self, dim: int, kind: IndexKind = "auto", nlist: int = 1024, hnsw_m: int = 32, nprobe: int = 16) -> None:
         if kind not in KINDS:
             raise AutocomposeError(f"unknown index kind {kind!r}; use one of {', '.join(KINDS)}")
         self.dim, self.requested, self.nlist, self.hnsw_m, self.nprobe = dim, kind, nlist, hnsw_m, nprobe
@@ -173,12 +171,17 @@ class GalleryIndex:
     def load(folder: Path, mmap: bool = False) -> GalleryIndex:
         """Read a saved index; ``mmap`` maps the vectors read-only (shared between processes)."""
         if not (folder / "index.json").exists() or not (folder / "index.faiss").exists():
-            raise AutocomposeError(f"{folder} holds no gallery index (index.json + index.faiss); build one with `autocompose serve`")
+            raise AutocomposeError(
+                f"{folder} holds no gallery index (index.json + index.faiss); build one with `autocompose serve`"
+            )
         try:
             meta = json.loads((folder / "index.json").read_text())
-            out = GalleryIndex(meta["dim"], meta.get("requested", meta["kind"]), meta["nlist"], meta["hnsw_m"], meta.get("nprobe", 16))
+            requested = meta.get("requested", meta["kind"])
+            out = GalleryIndex(meta["dim"], requested, meta["nlist"], meta["hnsw_m"], meta.get("nprobe", 16))
         except (ValueError, KeyError, TypeError) as exc:
-            raise AutocomposeError(f"{folder / 'index.json'}: unreadable index metadata ({exc}); delete the folder to rebuild") from exc
+            raise AutocomposeError(
+                f"{folder / 'index.json'}: unreadable index metadata ({exc}); delete the folder to rebuild it"
+            ) from exc
         faiss = _faiss()
         flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
         out.kind = meta["kind"]
