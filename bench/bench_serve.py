@@ -90,7 +90,76 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def bench_api(clients: int = 50, requests_per_client: int = 20) -> None:
+BASELINE_REV = "7024e4e"  # today's configuration (before issue 14): one process, h11 + asyncio, threadpool handler
+BASELINE_LAUNCH = """
+import sys, uvicorn
+from pathlib import Path
+from autocompose.serve.app import create_app
+from autocompose.serve.engine import SearchEngine
+engine = SearchEngine(Path(sys.argv[1]), Path(sys.argv[2]), "flat", threads=1)
+uvicorn.run(create_app(engine), host="127.0.0.1", port=int(sys.argv[3]), log_level="warning", http="h11", loop="asyncio")
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """RSS of a process and its children (the uvicorn workers)."""
+    total = _rss_mb(pid)
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            total += _tree_rss_mb(int(child))
+    return total
+
+
+def _serve(cmd: list[str], env: dict[str, str], log: Path, port: int):
+    import httpx
+
+    server = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env)
+    deadline = time.time() + 300
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                return server
+        except httpx.TransportError:
+            if server.poll() is not None or time.time() > deadline:
+                server.kill()
+                raise RuntimeError(f"the server did not start: {log.read_text()[-2000:]}") from None
+            time.sleep(0.2)
+
+
+def _load(port: int, ids: list[str], clients: int, requests_per_client: int) -> tuple[float, np.ndarray]:
+    """``clients`` concurrent httpx clients, each sending ``requests_per_client`` /search requests."""
+    import httpx
+
+    texts = ["raise both arms above your head", "bend your knees", "lean forward", "turn to the left", "lower the right arm"]
+    latencies: list[float] = []
+
+    async def client(c: int, http: httpx.AsyncClient) -> None:
+        for r in range(requests_per_client):
+            body = {"reference": {"id": ids[(c * 97 + r) % len(ids)]}, "text": texts[(c + r) % len(texts)], "k": 10}
+            t0 = time.perf_counter()
+            resp = await http.post(f"http://127.0.0.1:{port}/search", json=body)
+            latencies.append(time.perf_counter() - t0)
+            assert resp.status_code == 200, resp.text
+
+    async def run() -> float:
+        async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=clients)) as http:
+            t0 = time.perf_counter()
+            await asyncio.gather(*(client(c, http) for c in range(clients)))
+            return time.perf_counter() - t0
+
+    wall = asyncio.run(run())
+    return len(latencies) / wall, np.array(latencies) * 1e3
+
+
+def bench_api(clients: int = 50, requests_per_client: int = 20, rounds: int = 3, workers: int = 2) -> None:
+    """Today's server (git revision ``BASELINE_REV``) and the current one, alternately, ``rounds`` times,
+    under the same load: the machine is shared, so the ratio is the figure to read."""
     import httpx
 
     from autocompose.data.build import BuildOptions
@@ -99,64 +168,89 @@ def bench_api(clients: int = 50, requests_per_client: int = 20) -> None:
     from autocompose.retrieval.config import TrainConfig
     from autocompose.retrieval.train import train
 
+    repo = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         ds = build_builtin(None, BuildOptions(annotators=("kinematic",), k=1, mining=MiningConfig(max_per_sequence=10))).save(
             root / "ds"
         )
         train(TrainConfig(dataset=ds, out=root / "run", epochs=2), progress=False, log=lambda _: None)
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        # the server in its own process, as deployed: the load generator must not share its GIL
-        cmd = [sys.executable, "-m", "autocompose.cli", "serve", "--model", str(root / "run" / "best.pt"), "--gallery", str(ds)]
-        log = (root / "server.log").open("w")
-        server = subprocess.Popen([*cmd, "--port", str(port)], stdout=log, stderr=log)
-        deadline = time.time() + 300
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                if server.poll() is not None or time.time() > deadline:
+        model = str(root / "run" / "best.pt")
+        configs: dict[str, tuple[list[str], dict[str, str]]] = {}
+        base = root / "baseline"
+        base.mkdir()
+        archive = subprocess.run(["git", "-C", str(repo), "archive", BASELINE_REV, "src"], capture_output=True, check=False)
+        if archive.returncode == 0:
+            subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
+            env = {**os.environ, "PYTHONPATH": str(base / "src")}
+            configs[f"today ({BASELINE_REV}: 1 process, h11/asyncio, handler in the thread pool)"] = (
+                [sys.executable, "-c", BASELINE_LAUNCH, model, str(ds)],
+                env,
+            )
+        else:
+            print(f"no git revision {BASELINE_REV} here: today's configuration is not measured")
+        env = {**os.environ, "PYTHONPATH": str(repo / "src")}
+        cmd = [
+            sys.executable,
+            "-m",
+            "autocompose.cli",
+            "serve",
+            "--model",
+            model,
+            "--gallery",
+            str(ds),
+            "--workers",
+            str(workers),
+        ]
+        configs[f"now (--workers {workers}, httptools/uvloop, async handler)"] = (cmd, env)
+        results: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in configs}
+        for _ in range(rounds):
+            for name, (cmd, env) in configs.items():
+                port = _free_port()
+                is_cli = "autocompose.cli" in cmd
+                server = _serve([*cmd, "--port", str(port)] if is_cli else [*cmd, str(port)], env, root / "server.log", port)
+                try:
+                    ids = httpx.get(f"http://127.0.0.1:{port}/gallery?limit=500").json()["ids"]
+                    gallery = httpx.get(f"http://127.0.0.1:{port}/version").json()["gallery"]
+                    _load(port, ids, clients, 4)  # warm-up: every worker's text cache and code paths
+                    rps, lat = _load(port, ids, clients, requests_per_client)
+                    rss = _tree_rss_mb(server.pid)
+                finally:
                     server.kill()
-                    raise RuntimeError(f"the server did not start: {(root / 'server.log').read_text()[-2000:]}") from None
-                time.sleep(0.2)
-        ids = httpx.get(f"http://127.0.0.1:{port}/gallery?limit=500").json()["ids"]
-        gallery = httpx.get(f"http://127.0.0.1:{port}/version").json()["gallery"]
-        texts = ["raise both arms above your head", "bend your knees", "lean forward", "turn to the left", "lower the right arm"]
-        latencies: list[float] = []
-
-        async def client(c: int, http: httpx.AsyncClient) -> None:
-            for r in range(requests_per_client):
-                body = {"reference": {"id": ids[(c * 97 + r) % len(ids)]}, "text": texts[(c + r) % len(texts)], "k": 10}
-                t0 = time.perf_counter()
-                resp = await http.post(f"http://127.0.0.1:{port}/search", json=body)
-                latencies.append(time.perf_counter() - t0)
-                assert resp.status_code == 200
-
-        async def run() -> float:
-            async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=clients)) as http:
-                t0 = time.perf_counter()
-                await asyncio.gather(*(client(c, http) for c in range(clients)))
-                return time.perf_counter() - t0
-
-        try:
-            wall = asyncio.run(run())
-            rss = _rss_mb(server.pid)
-        finally:
-            server.kill()
-        lat = np.array(latencies) * 1e3
+                    for child in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split():
+                        os.kill(int(child), 9)
+                    server.wait()
+                results[name].append((rps, float(np.percentile(lat, 50)), float(np.percentile(lat, 99)), rss))
+                print(
+                    f"  {name}: {rps:.0f} req/s, p50 {np.percentile(lat, 50):.1f} ms, p99 {np.percentile(lat, 99):.1f} ms, "
+                    f"RSS {rss:.0f} MB",
+                    flush=True,
+                )
         print(
-            f"API /search, {clients} concurrent clients, {len(lat)} requests, gallery {gallery} poses (flat): "
-            f"{len(lat) / wall:.0f} requests/s, p50 {np.percentile(lat, 50):.1f} ms, p99 {np.percentile(lat, 99):.1f} ms; "
-            f"server RSS {rss:.0f} MB (model, MiniLM, dataset, index)"
+            f"API /search, gallery {gallery} poses, {clients} concurrent clients x {requests_per_client} requests, "
+            f"{rounds} rounds (median):"
         )
+        medians = {name: np.median(np.array(rows), axis=0) for name, rows in results.items()}
+        for name, (rps, p50, p99, rss) in medians.items():
+            print(f"  {name}: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, RSS {rss:.0f} MB")
+        if len(medians) == 2:
+            (old, new) = medians.values()
+            print(f"  throughput now / today: {new[0] / old[0]:.2f}x; p99 now / today: {new[2] / old[2]:.2f}x")
 
 
 def main() -> None:
-    bench_index()
-    bench_api()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--poses", type=int, default=1_000_000, help="gallery size of the index benchmark")
+    parser.add_argument("--rounds", type=int, default=3, help="API benchmark: alternating rounds of today's and the new server")
+    parser.add_argument("--workers", type=int, default=2, help="API benchmark: worker processes of the new server")
+    parser.add_argument("--only", choices=("index", "api"), help="run one of the two benchmarks")
+    args = parser.parse_args()
+    if args.only != "api":
+        bench_index(args.poses)
+    if args.only != "index":
+        bench_api(rounds=args.rounds, workers=args.workers)
 
 
 if __name__ == "__main__":

@@ -98,6 +98,40 @@ class GalleryPage(BaseModel):
     ids: list[str]
 
 
+JSON = "application/json"
+SERVE_ENV = "AUTOCOMPOSE_SERVE"  # JSON of SearchEngine arguments, read by each `--workers` process
+
+
+def _json(body: dict) -> bytes:
+    import orjson
+
+    return orjson.dumps(body)
+
+
+def create_app_from_env() -> FastAPI:
+    """App factory for ``uvicorn --workers N`` (each worker process builds its own engine from the
+    arguments in ``$AUTOCOMPOSE_SERVE``; the gallery index was built and saved by the parent, so a
+    worker only maps it: the vectors are shared through the page cache)."""
+    import json
+    import os
+
+    try:
+        args = json.loads(os.environ[SERVE_ENV])
+    except (KeyError, ValueError) as exc:
+        raise AutocomposeError(
+            f"${SERVE_ENV} must hold the engine arguments as JSON (set by `autocompose serve`): {exc}"
+        ) from exc
+    return create_app(
+        SearchEngine(
+            Path(args["checkpoint"]),
+            Path(args["dataset"]),
+            args["index_kind"],
+            split=args.get("split"),
+            threads=args.get("threads"),
+        )
+    )
+
+
 def create_app(engine: SearchEngine) -> FastAPI:
     app = FastAPI(
         title="autocompose", version=__version__, description="Composed pose retrieval: reference pose + text → target poses."
@@ -128,15 +162,17 @@ def create_app(engine: SearchEngine) -> FastAPI:
         return engine.info
 
     @app.post("/search", response_model=SearchResponse)
-    def search(req: SearchRequest) -> SearchResponse:
+    async def search(req: SearchRequest) -> Response:
+        """Runs on the event loop (no thread hop: a query is about 1 ms of work) and writes the JSON
+        itself (the response model documents it); ``autocompose serve --workers N`` scales it out."""
         t0 = time.perf_counter()
         joints, exclude = joints_of(req.reference)
         try:
             hits = engine.search(joints, req.text, req.k, exclude=exclude)
         except AutocomposeError as exc:
             raise HTTPException(422, str(exc)) from exc
-        results = [SearchHit(id=i, score=round(s, 5), image_url=f"/poses/{i}.png") for i, s in hits]
-        return SearchResponse(results=results, took_ms=round((time.perf_counter() - t0) * 1e3, 2))
+        results = [{"id": i, "score": round(s, 5), "image_url": f"/poses/{i}.png"} for i, s in hits]
+        return Response(_json({"results": results, "took_ms": round((time.perf_counter() - t0) * 1e3, 2)}), media_type=JSON)
 
     @app.post("/describe", response_model=DescribeResponse)
     def describe(req: DescribeRequest) -> DescribeResponse:
