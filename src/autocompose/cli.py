@@ -627,8 +627,9 @@ def serve_cmd(
     del engine
     args = {"checkpoint": str(model), "dataset": str(gallery), "index_kind": index, "split": split or None, "threads": 1}
     os.environ[SERVE_ENV] = json.dumps(args)
-    uvicorn.run(
+    uvicorn.run(  # a busy machine can delay a worker's health answer: 60 s before the supervisor restarts it
         "autocompose.serve.app:create_app_from_env",
+        timeout_worker_healthcheck=60,
         factory=True,
         workers=workers,
         host=host,

@@ -114,7 +114,13 @@ def create_app_from_env() -> FastAPI:
     worker only maps it: the vectors are shared through the page cache)."""
     import json
     import os
+    import sys
 
+    if sys.platform == "linux":  # a worker ends with its parent (even after a SIGKILL), never left behind on the port
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
     try:
         args = json.loads(os.environ[SERVE_ENV])
     except (KeyError, ValueError) as exc:
