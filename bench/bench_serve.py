@@ -166,6 +166,16 @@ def _tree_rss_mb(pid: int) -> float:
     return total
 
 
+def _tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (the uvicorn workers)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            total += _tree_cpu_s(int(child))
+    return total
+
+
 def _serve(cmd: list[str], env: dict[str, str], log: Path, port: int):
     import httpx
 
@@ -204,12 +214,17 @@ def _load(port: int, ids: list[str], clients: int, requests_per_client: int) -> 
 
     texts = ["raise both arms above your head", "bend your knees", "lean forward", "turn to the left", "lower the right arm"]
     latencies: list[float] = []
+    retries: list[int] = []
 
     async def client(c: int, http: httpx.AsyncClient) -> None:
         for r in range(requests_per_client):
             body = {"reference": {"id": ids[(c * 97 + r) % len(ids)]}, "text": texts[(c + r) % len(texts)], "k": 10}
             t0 = time.perf_counter()
-            resp = await http.post(f"http://127.0.0.1:{port}/search", json=body)
+            try:
+                resp = await http.post(f"http://127.0.0.1:{port}/search", json=body)
+            except (httpx.ReadError, httpx.RemoteProtocolError):  # a keep-alive connection the server just closed
+                retries.append(1)
+                resp = await http.post(f"http://127.0.0.1:{port}/search", json=body)
             latencies.append(time.perf_counter() - t0)
             assert resp.status_code == 200, resp.text
 
@@ -220,6 +235,8 @@ def _load(port: int, ids: list[str], clients: int, requests_per_client: int) -> 
             return time.perf_counter() - t0
 
     wall = asyncio.run(run())
+    if retries:
+        print(f"    ({len(retries)} requests retried on a connection the server had just closed)")
     return len(latencies) / wall, np.array(latencies) * 1e3
 
 
@@ -269,7 +286,7 @@ def bench_api(clients: int = 50, requests_per_client: int = 20, rounds: int = 3,
             str(workers),
         ]
         configs[f"now (--workers {workers}, httptools/uvloop, async handler)"] = (cmd, env)
-        results: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in configs}
+        results: dict[str, list[tuple[float, float, float, float, float]]] = {name: [] for name in configs}
         for _ in range(rounds):
             for name, (cmd, env) in configs.items():
                 port = _free_port()
@@ -279,17 +296,19 @@ def bench_api(clients: int = 50, requests_per_client: int = 20, rounds: int = 3,
                     ids = httpx.get(f"http://127.0.0.1:{port}/gallery?limit=500").json()["ids"]
                     gallery = httpx.get(f"http://127.0.0.1:{port}/version").json()["gallery"]
                     _load(port, ids, clients, 4)  # warm-up: every worker's text cache and code paths
+                    cpu0 = _tree_cpu_s(server.pid)
                     rps, lat = _load(port, ids, clients, requests_per_client)
+                    cpu_ms = (_tree_cpu_s(server.pid) - cpu0) / len(lat) * 1e3
                     rss = _tree_rss_mb(server.pid)
                 except Exception:
                     print((root / "server.log").read_text()[-3000:])
                     raise
                 finally:
                     _stop(server)
-                results[name].append((rps, float(np.percentile(lat, 50)), float(np.percentile(lat, 99)), rss))
+                results[name].append((rps, float(np.percentile(lat, 50)), float(np.percentile(lat, 99)), rss, cpu_ms))
                 print(
                     f"  {name}: {rps:.0f} req/s, p50 {np.percentile(lat, 50):.1f} ms, p99 {np.percentile(lat, 99):.1f} ms, "
-                    f"RSS {rss:.0f} MB",
+                    f"RSS {rss:.0f} MB, server CPU {cpu_ms:.2f} ms/request",
                     flush=True,
                 )
         print(
@@ -297,11 +316,14 @@ def bench_api(clients: int = 50, requests_per_client: int = 20, rounds: int = 3,
             f"{rounds} rounds (median):"
         )
         medians = {name: np.median(np.array(rows), axis=0) for name, rows in results.items()}
-        for name, (rps, p50, p99, rss) in medians.items():
-            print(f"  {name}: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, RSS {rss:.0f} MB")
+        for name, (rps, p50, p99, rss, cpu_ms) in medians.items():
+            print(f"  {name}: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, RSS {rss:.0f} MB, CPU {cpu_ms:.2f} ms/request")
         if len(medians) == 2:
             (old, new) = medians.values()
-            print(f"  throughput now / today: {new[0] / old[0]:.2f}x; p99 now / today: {new[2] / old[2]:.2f}x")
+            print(
+                f"  now / today: throughput {new[0] / old[0]:.2f}x, p99 {new[2] / old[2]:.2f}x, "
+                f"server CPU per request {new[4] / old[4]:.2f}x"
+            )
 
 
 def main() -> None:

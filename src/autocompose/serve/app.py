@@ -7,8 +7,10 @@ that does not parse 400. Nothing on bad input reaches a 500.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -98,6 +100,56 @@ class GalleryPage(BaseModel):
     ids: list[str]
 
 
+class SearchBatcher:
+    """Micro-batching: requests that arrive while a batch is being answered wait and go together in
+    the next one (``SearchEngine.search_many``: one pose-encoder pass and one index search). No timer:
+    a lone request is answered at once; under load the batches grow by themselves. The engine runs
+    in one worker thread, so the event loop keeps reading and writing HTTP meanwhile."""
+
+    def __init__(self, engine: SearchEngine, max_batch: int = 64) -> None:
+        self.engine, self.max_batch = engine, max_batch
+        self._pending: list[tuple[tuple[np.ndarray, str, int, str | None], asyncio.Future]] = []
+        self._running = False
+        self._task: asyncio.Task | None = None
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="search")
+
+    async def search(self, joints: np.ndarray, text: str, k: int, exclude: str | None) -> list[tuple[str, float]]:
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append(((joints, text, k, exclude), future))
+        if not self._running:
+            self._running = True
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+                queries = [q for q, _ in batch]
+                try:
+                    results = await loop.run_in_executor(self._pool, self.engine.search_many, queries)
+                except AutocomposeError:  # one bad query: answer each on its own, so only it fails
+                    results = [await loop.run_in_executor(self._pool, self._one, q) for q in queries]
+                except Exception as exc:  # never leave a request waiting
+                    results = [exc] * len(batch)
+                for (_, future), result in zip(batch, results, strict=True):
+                    if future.done():
+                        continue
+                    if isinstance(result, Exception):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+        finally:
+            self._running = False
+
+    def _one(self, query: tuple[np.ndarray, str, int, str | None]) -> list[tuple[str, float]] | Exception:
+        try:
+            return self.engine.search(query[0], query[1], query[2], exclude=query[3])
+        except AutocomposeError as exc:
+            return exc
+
+
 JSON = "application/json"
 SERVE_ENV = "AUTOCOMPOSE_SERVE"  # JSON of SearchEngine arguments, read by each `--workers` process
 
@@ -167,14 +219,16 @@ def create_app(engine: SearchEngine) -> FastAPI:
     def version() -> dict:
         return engine.info
 
+    batcher = SearchBatcher(engine)
+
     @app.post("/search", response_model=SearchResponse)
     async def search(req: SearchRequest) -> Response:
-        """Runs on the event loop (no thread hop: a query is about 1 ms of work) and writes the JSON
-        itself (the response model documents it); ``autocompose serve --workers N`` scales it out."""
+        """Concurrent requests are answered in batches (``SearchBatcher``); the JSON is written here
+        directly (the response model documents it); ``autocompose serve --workers N`` scales it out."""
         t0 = time.perf_counter()
         joints, exclude = joints_of(req.reference)
         try:
-            hits = engine.search(joints, req.text, req.k, exclude=exclude)
+            hits = await batcher.search(joints, req.text, req.k, exclude)
         except AutocomposeError as exc:
             raise HTTPException(422, str(exc)) from exc
         results = [{"id": i, "score": round(s, 5), "image_url": f"/poses/{i}.png"} for i, s in hits]

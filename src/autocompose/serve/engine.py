@@ -119,6 +119,22 @@ class SearchEngine:
         hits = self.index.search(q, k + (1 if exclude else 0))[0]
         return [(i, s) for i, s in hits if i != exclude][:k]
 
+    @torch.inference_mode()
+    def search_many(self, queries: list[tuple[np.ndarray, str, int, str | None]]) -> list[list[tuple[str, float]]]:
+        """``search`` for several (joints, text, k, exclude) queries at once: one pose-encoder pass and
+        one index search for all of them (the API batches concurrent requests through this)."""
+        if not queries:
+            return []
+        joints = np.stack([np.asarray(q[0], np.float32) for q in queries])
+        if joints.shape[1:] != (NUM_JOINTS, 3) or not np.isfinite(joints).all():
+            raise AutocomposeError(f"reference joints must be finite ({NUM_JOINTS}, 3) arrays, got shape {joints.shape[1:]}")
+        masks = np.stack([self.joints_of(q[3])[1] if q[3] else np.ones(NUM_JOINTS, bool) for q in queries])
+        ref = self.model.pose(torch.from_numpy(pose_features(joints, masks)))
+        texts = torch.cat([self._text(q[1]) for q in queries])
+        composed = self.model.compose(ref, texts).numpy()
+        rows = self.index.search(composed, max(q[2] for q in queries) + 1)
+        return [[(i, s) for i, s in row if i != q[3]][: q[2]] for row, q in zip(rows, queries, strict=True)]
+
     def describe(self, a: np.ndarray, b: np.ndarray, k: int = 3) -> list[dict]:
         """Describe ``a`` → ``b`` as the model sees them (``model_frame``): a gallery pose's place and
         heading are unrelated to the reference's, so no turn or travel between them is narrated."""
