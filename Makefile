@@ -16,6 +16,7 @@ demo: $(STAMP)  ## built-in library -> mined pairs -> rendered contact sheet in 
 	$(BIN)/autocompose demo --out demo_out
 
 test: $(STAMP)  ## lint, then the test suite (exit code 5, "no tests collected", counts as failure)
+	scripts/ensure-chromium.sh  # the browser test drives Debian's chromium: apt-get installs it when missing
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest
 

@@ -1,12 +1,19 @@
 """Benchmark: the gallery index and the HTTP API. Prints what it measured, never asserts.
 
-Targets (issue 7): 1M-pose gallery, top-10: < 10 ms per query on 2 cores with exact recall
-for the flat index; API p99 latency under 50 concurrent clients on loopback; memory per pose.
+Targets (issue 14): on a 1M-pose gallery a single top-10 query p50 < 5 ms on 2 cores with
+recall@10 >= 0.99 against exact, <= 1.2 KB per pose at 256-d, the build measured; the API under
+50 concurrent clients on loopback: p99 < 150 ms and >= 2x today's throughput. Each figure is
+printed beside today's configuration, measured in the same run (the machine is shared).
+
+    python bench/bench_serve.py                 # both (about 10 min on 2 cores)
+    python bench/bench_serve.py --only index --poses 1000000 [--hnsw 200000]
+    python bench/bench_serve.py --only api --rounds 3 --workers 2
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 import subprocess
@@ -45,42 +52,85 @@ def _pose_embeddings(n: int) -> np.ndarray:
     return np.concatenate(out)
 
 
-def bench_index(n: int = 1_000_000) -> None:
+def _query_times(index: GalleryIndex, queries: np.ndarray) -> tuple[np.ndarray, list[set[str]]]:
+    """Per-query latency (ms) of single top-10 queries, and the ids each returned."""
+    index.search(queries[:5], 10)
+    times, tops = [], []
+    for q in queries:
+        t0 = time.perf_counter()
+        row = index.search(q[None], 10)[0]
+        times.append((time.perf_counter() - t0) * 1e3)
+        tops.append({i for i, _ in row})
+    return np.array(times), tops
+
+
+def _recall(got: list[set[str]], truth: list[set[str]]) -> float:
+    return float(np.mean([len(a & b) / 10 for a, b in zip(got, truth, strict=True)]))
+
+
+def bench_index(n: int = 1_000_000, hnsw: int = 0) -> None:
+    """Today's exact flat index against ``auto`` (IVF above ``EXACT_MAX``) on one ``n``-pose gallery:
+    build time, memory per pose (RSS growth: faiss plus the id tables), single-query latency, recall@10."""
     import faiss
+
+    from autocompose.serve.index import EXACT_MAX, ivf_params
 
     faiss.omp_set_num_threads(2)
     t0 = time.perf_counter()
     x = _pose_embeddings(n + 200)
     x, queries = x[:n], x[n:]
-    print(f"encoded {n:,} jittered library poses in {time.perf_counter() - t0:.0f} s")
+    queries = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+    print(
+        f"encoded {n:,} jittered library poses in {time.perf_counter() - t0:.0f} s; "
+        f"{len(queries)} single top-10 queries, 2 threads"
+    )
     ids = [f"p{i}" for i in range(n)]
     dim = x.shape[1]
-    exact_top = None
-    for kind in ("flat", "ivf", "hnsw"):
-        size = n if kind != "hnsw" else n // 5  # an HNSW build of 1M x 256 takes too long on 2 cores: 200k
+
+    def build(kind: str, size: int) -> tuple[GalleryIndex, float, float]:
+        gc.collect()
         rss0 = _rss_mb(os.getpid())
-        index = GalleryIndex(dim, kind, nlist=4096)
+        index = GalleryIndex(dim, kind)  # type: ignore[arg-type]
         t0 = time.perf_counter()
         index.add(ids[:size], x[:size])
-        build = time.perf_counter() - t0
-        per_pose = (_rss_mb(os.getpid()) - rss0) * 2**20 / size
-        index.search(queries[:5], 10)
-        t0 = time.perf_counter()
-        got = [index.search(q[None], 10)[0] for q in queries]
-        per_query = (time.perf_counter() - t0) / len(queries) * 1e3
-        top = [{i for i, _ in row} for row in got]
-        if kind == "flat":
-            exact_top = top
-        if size == n:
-            truth = exact_top
-        else:  # exact answers within the smaller gallery
-            truth = [{f"p{j}" for j in np.argsort(-(x[:size] @ q))[:10]} for q in queries]
-        recall = np.mean([len(a & b) / 10 for a, b in zip(top, truth, strict=True)])  # type: ignore[arg-type]
+        seconds = time.perf_counter() - t0
+        gc.collect()
+        return index, seconds, (_rss_mb(os.getpid()) - rss0) * 2**20 / size
+
+    flat, seconds, per_pose = build("flat", n)
+    times, exact = _query_times(flat, queries)
+    print(
+        f"today  flat {n:,} x {dim}: build {seconds:.1f} s, "
+        f"p50 {np.median(times):.2f} ms, p99 {np.percentile(times, 99):.2f} ms, "
+        f"recall@10 1 (exact); memory {per_pose:.0f} B/pose + {4 * dim} B/pose for the copy it kept for rebuilds"
+    )
+    del flat
+    index, seconds, per_pose = build("auto", n)
+    times, got = _query_times(index, queries)
+    print(
+        f"now    auto {n:,} x {dim} -> {index.kind} (exact below {EXACT_MAX:,}; nlist {index.nlist}, nprobe {index.nprobe}): "
+        f"build {seconds:.1f} s, p50 {np.median(times):.2f} ms, p99 {np.percentile(times, 99):.2f} ms, "
+        f"recall@10 {_recall(got, exact):.3f}; memory {per_pose:.0f} B/pose (no kept copy)"
+    )
+    if index.kind == "ivf":
+        for nprobe in (8, 16, 32, 64):
+            index.index.nprobe = nprobe
+            times, got = _query_times(index, queries)
+            print(f"       nprobe {nprobe:3d}: p50 {np.median(times):.2f} ms, recall@10 {_recall(got, exact):.3f}")
+        index.index.nprobe = ivf_params(n)[1]
+        faiss.omp_set_num_threads(1)
+        times, _ = _query_times(index, queries)
+        print(f"       1 thread (as each server worker runs): p50 {np.median(times):.2f} ms")
+        faiss.omp_set_num_threads(2)
+    del index
+    if hnsw:
+        index, seconds, per_pose = build("hnsw", hnsw)
+        times, got = _query_times(index, queries)
+        truth = [{f"p{j}" for j in np.argsort(-(x[:hnsw] @ q))[:10]} for q in queries]
         print(
-            f"{kind:5s} {size:,} x {dim}: build {build:.1f} s, {per_query:.2f} ms per single query (top-10, 2 threads), "
-            f"recall@10 vs exact {recall:.3f}, memory {per_pose:.0f} B/pose (vectors, index and the kept copy for rebuilds)"
+            f"       hnsw {hnsw:,} (M {index.hnsw_m}, efSearch 64): build {seconds:.1f} s, p50 {np.median(times):.2f} ms, "
+            f"recall@10 {_recall(got, truth):.3f}; memory {per_pose:.0f} B/pose"
         )
-        del index
 
 
 def _rss_mb(pid: int) -> float:
@@ -90,7 +140,109 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def bench_api(clients: int = 50, requests_per_client: int = 20) -> None:
+BASELINE_REV = "7024e4e"  # today's configuration (before issue 14): one process, h11 + asyncio, threadpool handler
+BASELINE_LAUNCH = """
+import sys, uvicorn
+from pathlib import Path
+from autocompose.serve.app import create_app
+from autocompose.serve.engine import SearchEngine
+engine = SearchEngine(Path(sys.argv[1]), Path(sys.argv[2]), "flat", threads=1)
+uvicorn.run(create_app(engine), host="127.0.0.1", port=int(sys.argv[3]), log_level="warning", http="h11", loop="asyncio")
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """RSS of a process and its children (the uvicorn workers)."""
+    total = _rss_mb(pid)
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            total += _tree_rss_mb(int(child))
+    return total
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (the uvicorn workers)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            total += _tree_cpu_s(int(child))
+    return total
+
+
+def _serve(cmd: list[str], env: dict[str, str], log: Path, port: int):
+    import httpx
+
+    server = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env)
+    deadline = time.time() + 300
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                return server
+        except httpx.TransportError:
+            if server.poll() is not None or time.time() > deadline:
+                server.kill()
+                raise RuntimeError(f"the server did not start: {log.read_text()[-2000:]}") from None
+            time.sleep(0.2)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Stop a server and its worker processes (children looked up before the parent goes)."""
+    children = [int(c) for task in Path(f"/proc/{server.pid}/task").iterdir() for c in (task / "children").read_text().split()]
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    for child in children:
+        try:
+            os.kill(child, 9)
+        except ProcessLookupError:
+            pass
+
+
+def _load(port: int, ids: list[str], clients: int, requests_per_client: int) -> tuple[float, np.ndarray]:
+    """``clients`` concurrent httpx clients, each sending ``requests_per_client`` /search requests."""
+    import httpx
+
+    texts = ["raise both arms above your head", "bend your knees", "lean forward", "turn to the left", "lower the right arm"]
+    latencies: list[float] = []
+    retries: list[int] = []
+
+    async def client(c: int, http: httpx.AsyncClient) -> None:
+        for r in range(requests_per_client):
+            body = {"reference": {"id": ids[(c * 97 + r) % len(ids)]}, "text": texts[(c + r) % len(texts)], "k": 10}
+            t0 = time.perf_counter()
+            try:
+                resp = await http.post(f"http://127.0.0.1:{port}/search", json=body)
+            except (httpx.ReadError, httpx.RemoteProtocolError):  # a keep-alive connection the server just closed
+                retries.append(1)
+                resp = await http.post(f"http://127.0.0.1:{port}/search", json=body)
+            latencies.append(time.perf_counter() - t0)
+            assert resp.status_code == 200, resp.text
+
+    async def run() -> float:
+        async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=clients)) as http:
+            t0 = time.perf_counter()
+            await asyncio.gather(*(client(c, http) for c in range(clients)))
+            return time.perf_counter() - t0
+
+    wall = asyncio.run(run())
+    if retries:
+        print(f"    ({len(retries)} requests retried on a connection the server had just closed)")
+    return len(latencies) / wall, np.array(latencies) * 1e3
+
+
+def bench_api(clients: int = 50, requests_per_client: int = 20, rounds: int = 3, workers: int = 2) -> None:
+    """Today's server (git revision ``BASELINE_REV``) and the current one, alternately, ``rounds`` times,
+    under the same load: the machine is shared, so the ratio is the figure to read."""
     import httpx
 
     from autocompose.data.build import BuildOptions
@@ -99,64 +251,95 @@ def bench_api(clients: int = 50, requests_per_client: int = 20) -> None:
     from autocompose.retrieval.config import TrainConfig
     from autocompose.retrieval.train import train
 
+    repo = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         ds = build_builtin(None, BuildOptions(annotators=("kinematic",), k=1, mining=MiningConfig(max_per_sequence=10))).save(
             root / "ds"
         )
         train(TrainConfig(dataset=ds, out=root / "run", epochs=2), progress=False, log=lambda _: None)
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        # the server in its own process, as deployed: the load generator must not share its GIL
-        cmd = [sys.executable, "-m", "autocompose.cli", "serve", "--model", str(root / "run" / "best.pt"), "--gallery", str(ds)]
-        log = (root / "server.log").open("w")
-        server = subprocess.Popen([*cmd, "--port", str(port)], stdout=log, stderr=log)
-        deadline = time.time() + 300
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                if server.poll() is not None or time.time() > deadline:
-                    server.kill()
-                    raise RuntimeError(f"the server did not start: {(root / 'server.log').read_text()[-2000:]}") from None
-                time.sleep(0.2)
-        ids = httpx.get(f"http://127.0.0.1:{port}/gallery?limit=500").json()["ids"]
-        gallery = httpx.get(f"http://127.0.0.1:{port}/version").json()["gallery"]
-        texts = ["raise both arms above your head", "bend your knees", "lean forward", "turn to the left", "lower the right arm"]
-        latencies: list[float] = []
-
-        async def client(c: int, http: httpx.AsyncClient) -> None:
-            for r in range(requests_per_client):
-                body = {"reference": {"id": ids[(c * 97 + r) % len(ids)]}, "text": texts[(c + r) % len(texts)], "k": 10}
-                t0 = time.perf_counter()
-                resp = await http.post(f"http://127.0.0.1:{port}/search", json=body)
-                latencies.append(time.perf_counter() - t0)
-                assert resp.status_code == 200
-
-        async def run() -> float:
-            async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=clients)) as http:
-                t0 = time.perf_counter()
-                await asyncio.gather(*(client(c, http) for c in range(clients)))
-                return time.perf_counter() - t0
-
-        try:
-            wall = asyncio.run(run())
-            rss = _rss_mb(server.pid)
-        finally:
-            server.kill()
-        lat = np.array(latencies) * 1e3
+        model = str(root / "run" / "best.pt")
+        configs: dict[str, tuple[list[str], dict[str, str]]] = {}
+        base = root / "baseline"
+        base.mkdir()
+        archive = subprocess.run(["git", "-C", str(repo), "archive", BASELINE_REV, "src"], capture_output=True, check=False)
+        if archive.returncode == 0:
+            subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
+            env = {**os.environ, "PYTHONPATH": str(base / "src")}
+            configs[f"today ({BASELINE_REV}: 1 process, h11/asyncio, handler in the thread pool)"] = (
+                [sys.executable, "-c", BASELINE_LAUNCH, model, str(ds)],
+                env,
+            )
+        else:
+            print(f"no git revision {BASELINE_REV} here: today's configuration is not measured")
+        env = {**os.environ, "PYTHONPATH": str(repo / "src")}
+        cmd = [
+            sys.executable,
+            "-m",
+            "autocompose.cli",
+            "serve",
+            "--model",
+            model,
+            "--gallery",
+            str(ds),
+            "--workers",
+            str(workers),
+        ]
+        configs[f"now (--workers {workers}, httptools/uvloop, async handler)"] = (cmd, env)
+        results: dict[str, list[tuple[float, float, float, float, float]]] = {name: [] for name in configs}
+        for _ in range(rounds):
+            for name, (cmd, env) in configs.items():
+                port = _free_port()
+                is_cli = "autocompose.cli" in cmd
+                server = _serve([*cmd, "--port", str(port)] if is_cli else [*cmd, str(port)], env, root / "server.log", port)
+                try:
+                    ids = httpx.get(f"http://127.0.0.1:{port}/gallery?limit=500").json()["ids"]
+                    gallery = httpx.get(f"http://127.0.0.1:{port}/version").json()["gallery"]
+                    _load(port, ids, clients, 4)  # warm-up: every worker's text cache and code paths
+                    cpu0 = _tree_cpu_s(server.pid)
+                    rps, lat = _load(port, ids, clients, requests_per_client)
+                    cpu_ms = (_tree_cpu_s(server.pid) - cpu0) / len(lat) * 1e3
+                    rss = _tree_rss_mb(server.pid)
+                except Exception:
+                    print((root / "server.log").read_text()[-3000:])
+                    raise
+                finally:
+                    _stop(server)
+                results[name].append((rps, float(np.percentile(lat, 50)), float(np.percentile(lat, 99)), rss, cpu_ms))
+                print(
+                    f"  {name}: {rps:.0f} req/s, p50 {np.percentile(lat, 50):.1f} ms, p99 {np.percentile(lat, 99):.1f} ms, "
+                    f"RSS {rss:.0f} MB, server CPU {cpu_ms:.2f} ms/request",
+                    flush=True,
+                )
         print(
-            f"API /search, {clients} concurrent clients, {len(lat)} requests, gallery {gallery} poses (flat): "
-            f"{len(lat) / wall:.0f} requests/s, p50 {np.percentile(lat, 50):.1f} ms, p99 {np.percentile(lat, 99):.1f} ms; "
-            f"server RSS {rss:.0f} MB (model, MiniLM, dataset, index)"
+            f"API /search, gallery {gallery} poses, {clients} concurrent clients x {requests_per_client} requests, "
+            f"{rounds} rounds (median):"
         )
+        medians = {name: np.median(np.array(rows), axis=0) for name, rows in results.items()}
+        for name, (rps, p50, p99, rss, cpu_ms) in medians.items():
+            print(f"  {name}: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, RSS {rss:.0f} MB, CPU {cpu_ms:.2f} ms/request")
+        if len(medians) == 2:
+            (old, new) = medians.values()
+            print(
+                f"  now / today: throughput {new[0] / old[0]:.2f}x, p99 {new[2] / old[2]:.2f}x, "
+                f"server CPU per request {new[4] / old[4]:.2f}x"
+            )
 
 
 def main() -> None:
-    bench_index()
-    bench_api()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--poses", type=int, default=1_000_000, help="gallery size of the index benchmark")
+    parser.add_argument("--hnsw", type=int, default=0, help="also build an HNSW index of this many poses")
+    parser.add_argument("--rounds", type=int, default=3, help="API benchmark: alternating rounds of today's and the new server")
+    parser.add_argument("--workers", type=int, default=2, help="API benchmark: worker processes of the new server")
+    parser.add_argument("--only", choices=("index", "api"), help="run one of the two benchmarks")
+    args = parser.parse_args()
+    if args.only != "api":
+        bench_index(args.poses, args.hnsw)
+    if args.only != "index":
+        bench_api(rounds=args.rounds, workers=args.workers)
 
 
 if __name__ == "__main__":

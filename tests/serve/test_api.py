@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from autocompose.poses.transforms import model_frame
+
 TEXT = "raise both arms above your head"
 
 
@@ -74,7 +76,7 @@ def test_pose_images_describe_and_bvh_upload(client, engine, tmp_path):
     assert client.get("/poses/nope.png").status_code == 404
     desc = client.post("/describe", json={"a": {"id": pid}, "b": {"id": other}, "k": 2}).json()
     assert desc["annotator"] == "kinematic" and len(desc["descriptions"]) == 2 and desc["descriptions"][0]["text"]
-    a, b = engine.joints_of(pid)[0], engine.joints_of(other)[0]
+    a, b = model_frame(engine.joints_of(pid)[0]), model_frame(engine.joints_of(other)[0])  # as the model sees them
     assert desc["descriptions"][0]["text"] == engine.annotator.describe(a, b, 2)[0].text
     assert client.post("/compare", json={"a": {"id": pid}, "b": {"id": other}}).content[:4] == b"\x89PNG"
     from tests.poses.test_io import _bvh_text, _zero_row  # a small valid Mixamo BVH, as the loader tests write it

@@ -6,8 +6,16 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
+
+
+def _state(pid: int) -> str:
+    try:
+        return next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:"))
+    except (OSError, StopIteration):
+        return "zombie (gone)"
 
 
 def test_serve_command_starts_and_answers(trained):
@@ -42,9 +50,15 @@ def test_serve_command_starts_and_answers(trained):
         pid = httpx.get(f"http://127.0.0.1:{port}/random?seed=1").json()["id"]
         hits = httpx.post(f"http://127.0.0.1:{port}/search", json={"reference": {"id": pid}, "text": "lift the left leg", "k": 3})
         assert hits.status_code == 200 and len(hits.json()["results"]) == 3
+        workers = [int(c) for c in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+        assert len(workers) >= 2  # --workers defaults to 2 (plus multiprocessing's resource tracker)
     finally:
-        proc.kill()
+        proc.kill()  # even a SIGKILLed parent takes its workers with it (PR_SET_PDEATHSIG)
         proc.wait()
+    deadline = time.time() + 20
+    while any(Path(f"/proc/{w}").exists() and "zombie" not in _state(w) for w in workers) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists() and "zombie" not in _state(w)], "workers left running"
     bad = subprocess.run(
         [sys.executable, "-m", "autocompose.cli", "serve", "--model", "nope.pt", "--gallery", str(dataset)],
         capture_output=True,

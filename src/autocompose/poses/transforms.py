@@ -73,6 +73,14 @@ def normalise(poses: np.ndarray, canonical_facing: bool = True) -> np.ndarray:
     return centred
 
 
+def model_frame(poses: np.ndarray) -> np.ndarray:
+    """The frame the retrieval model sees a pose in: pelvis over the origin (its height above the
+    floor kept, so a squat stays a squat) and facing +z. Two poses from unrelated places and
+    headings compare only by their body configuration here (no turn or travel between them).
+    ``retrieval.encoders.pose_features`` uses the same frame (tests/serve/test_compare.py checks it)."""
+    return canonicalise_facing(root_centre(poses, keep_height=True))[0]
+
+
 def mirror(poses: np.ndarray) -> np.ndarray:
     """Mirror left-right: negate x and swap left/right joints. ``mirror(mirror(p)) == p``."""
     poses = np.asarray(poses, dtype=np.float32)

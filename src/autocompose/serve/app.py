@@ -7,8 +7,10 @@ that does not parse 400. Nothing on bad input reaches a 500.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -98,6 +100,96 @@ class GalleryPage(BaseModel):
     ids: list[str]
 
 
+class SearchBatcher:
+    """Micro-batching: requests that arrive while a batch is being answered wait and go together in
+    the next one (``SearchEngine.search_many``: one pose-encoder pass and one index search). No timer:
+    a lone request is answered at once; under load the batches grow by themselves. The engine runs
+    in one worker thread, so the event loop keeps reading and writing HTTP meanwhile."""
+
+    def __init__(self, engine: SearchEngine, max_batch: int = 64) -> None:
+        self.engine, self.max_batch = engine, max_batch
+        self._pending: list[tuple[tuple[np.ndarray, str, int, str | None], asyncio.Future]] = []
+        self._running = False
+        self._task: asyncio.Task | None = None
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="search")
+
+    async def search(self, joints: np.ndarray, text: str, k: int, exclude: str | None) -> list[tuple[str, float]]:
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append(((joints, text, k, exclude), future))
+        if not self._running:
+            self._running = True
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+                queries = [q for q, _ in batch]
+                try:
+                    results = await loop.run_in_executor(self._pool, self.engine.search_many, queries)
+                except AutocomposeError:  # one bad query: answer each on its own, so only it fails
+                    results = [await loop.run_in_executor(self._pool, self._one, q) for q in queries]
+                except Exception as exc:  # never leave a request waiting
+                    results = [exc] * len(batch)
+                for (_, future), result in zip(batch, results, strict=True):
+                    if future.done():
+                        continue
+                    if isinstance(result, Exception):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+        finally:
+            self._running = False
+
+    def _one(self, query: tuple[np.ndarray, str, int, str | None]) -> list[tuple[str, float]] | Exception:
+        try:
+            return self.engine.search(query[0], query[1], query[2], exclude=query[3])
+        except AutocomposeError as exc:
+            return exc
+
+
+JSON = "application/json"
+SERVE_ENV = "AUTOCOMPOSE_SERVE"  # JSON of SearchEngine arguments, read by each `--workers` process
+
+
+def _json(body: dict) -> bytes:
+    import orjson
+
+    return orjson.dumps(body)
+
+
+def create_app_from_env() -> FastAPI:
+    """App factory for ``uvicorn --workers N`` (each worker process builds its own engine from the
+    arguments in ``$AUTOCOMPOSE_SERVE``; the gallery index was built and saved by the parent, so a
+    worker only maps it: the vectors are shared through the page cache)."""
+    import json
+    import os
+    import sys
+
+    if sys.platform == "linux":  # a worker ends with its parent (even after a SIGKILL), never left behind on the port
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    try:
+        args = json.loads(os.environ[SERVE_ENV])
+    except (KeyError, ValueError) as exc:
+        raise AutocomposeError(
+            f"${SERVE_ENV} must hold the engine arguments as JSON (set by `autocompose serve`): {exc}"
+        ) from exc
+    return create_app(
+        SearchEngine(
+            Path(args["checkpoint"]),
+            Path(args["dataset"]),
+            args["index_kind"],
+            split=args.get("split"),
+            threads=args.get("threads"),
+        )
+    )
+
+
 def create_app(engine: SearchEngine) -> FastAPI:
     app = FastAPI(
         title="autocompose", version=__version__, description="Composed pose retrieval: reference pose + text → target poses."
@@ -127,16 +219,20 @@ def create_app(engine: SearchEngine) -> FastAPI:
     def version() -> dict:
         return engine.info
 
+    batcher = SearchBatcher(engine)
+
     @app.post("/search", response_model=SearchResponse)
-    def search(req: SearchRequest) -> SearchResponse:
+    async def search(req: SearchRequest) -> Response:
+        """Concurrent requests are answered in batches (``SearchBatcher``); the JSON is written here
+        directly (the response model documents it); ``autocompose serve --workers N`` scales it out."""
         t0 = time.perf_counter()
         joints, exclude = joints_of(req.reference)
         try:
-            hits = engine.search(joints, req.text, req.k, exclude=exclude)
+            hits = await batcher.search(joints, req.text, req.k, exclude)
         except AutocomposeError as exc:
             raise HTTPException(422, str(exc)) from exc
-        results = [SearchHit(id=i, score=round(s, 5), image_url=f"/poses/{i}.png") for i, s in hits]
-        return SearchResponse(results=results, took_ms=round((time.perf_counter() - t0) * 1e3, 2))
+        results = [{"id": i, "score": round(s, 5), "image_url": f"/poses/{i}.png"} for i, s in hits]
+        return Response(_json({"results": results, "took_ms": round((time.perf_counter() - t0) * 1e3, 2)}), media_type=JSON)
 
     @app.post("/describe", response_model=DescribeResponse)
     def describe(req: DescribeRequest) -> DescribeResponse:

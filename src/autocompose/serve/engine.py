@@ -18,6 +18,7 @@ from autocompose.data.format import CPRDataset
 from autocompose.describe import get_annotator
 from autocompose.errors import AutocomposeError
 from autocompose.poses.skeleton import NUM_JOINTS
+from autocompose.poses.transforms import model_frame
 from autocompose.render import RenderStyle, render_pair, render_views
 from autocompose.retrieval.encoders import pose_features
 from autocompose.retrieval.text_onnx import text_encoder
@@ -32,7 +33,7 @@ class SearchEngine:
         self,
         checkpoint: Path,
         dataset: Path,
-        index_kind: IndexKind = "flat",
+        index_kind: IndexKind = "auto",
         annotator: str = "kinematic",
         split: str | None = None,
         threads: int | None = None,
@@ -54,8 +55,8 @@ class SearchEngine:
         ids = self.dataset.galleries[split].poses if split else self.dataset.poses.ids
         folder = self.checkpoint.parent / f"index-{self.dataset.name}-{split or 'all'}-{index_kind}"
         try:
-            self.index = GalleryIndex.load(folder)
-            if self.index.kind != index_kind or sorted(self.index.ids) != sorted(ids):
+            self.index = GalleryIndex.load(folder, mmap=True)
+            if self.index.requested != index_kind or len(self.index) != len(ids) or sorted(self.index.ids) != sorted(ids):
                 raise AutocomposeError("stale index")
         except AutocomposeError:
             self.index = GalleryIndex(self.model.cfg.dim, index_kind)
@@ -71,7 +72,7 @@ class SearchEngine:
             "dataset": self.dataset.name,
             "gallery": len(self.index),
         }
-        self.info["index"] = index_kind
+        self.info["index"] = self.index.kind  # the kind in use (`auto` resolves by gallery size)
         self.info["epoch"] = int(state.get("epoch", -1)) + 1
 
     # ------------------------------------------------------------------ encoding
@@ -119,7 +120,26 @@ class SearchEngine:
         hits = self.index.search(q, k + (1 if exclude else 0))[0]
         return [(i, s) for i, s in hits if i != exclude][:k]
 
+    @torch.inference_mode()
+    def search_many(self, queries: list[tuple[np.ndarray, str, int, str | None]]) -> list[list[tuple[str, float]]]:
+        """``search`` for several (joints, text, k, exclude) queries at once: one pose-encoder pass and
+        one index search for all of them (the API batches concurrent requests through this)."""
+        if not queries:
+            return []
+        joints = np.stack([np.asarray(q[0], np.float32) for q in queries])
+        if joints.shape[1:] != (NUM_JOINTS, 3) or not np.isfinite(joints).all():
+            raise AutocomposeError(f"reference joints must be finite ({NUM_JOINTS}, 3) arrays, got shape {joints.shape[1:]}")
+        masks = np.stack([self.joints_of(q[3])[1] if q[3] else np.ones(NUM_JOINTS, bool) for q in queries])
+        ref = self.model.pose(torch.from_numpy(pose_features(joints, masks)))
+        texts = torch.cat([self._text(q[1]) for q in queries])
+        composed = self.model.compose(ref, texts).numpy()
+        rows = self.index.search(composed, max(q[2] for q in queries) + 1)
+        return [[(i, s) for i, s in row if i != q[3]][: q[2]] for row, q in zip(rows, queries, strict=True)]
+
     def describe(self, a: np.ndarray, b: np.ndarray, k: int = 3) -> list[dict]:
+        """Describe ``a`` → ``b`` as the model sees them (``model_frame``): a gallery pose's place and
+        heading are unrelated to the reference's, so no turn or travel between them is narrated."""
+        a, b = model_frame(a), model_frame(b)
         return [d.model_dump(mode="json", include={"text", "parts"}) for d in self.annotator.describe(a, b, k)]
 
     def render_png(self, pose_id: str, size: int = 256) -> bytes:
@@ -136,6 +156,8 @@ class SearchEngine:
         return data
 
     def render_pair_png(self, a: np.ndarray, b: np.ndarray, size: int = 256) -> bytes:
+        """Front and side views of ``a`` and ``b`` in ``model_frame``: each panel frames both poses."""
+        a, b = model_frame(a), model_frame(b)
         return _png(render_pair(a, b, ("front", "side"), RenderStyle(size=size), labels=("reference", "result")))
 
     def render_joints_png(self, joints: np.ndarray, size: int = 256) -> bytes:
