@@ -23,7 +23,7 @@ from autocompose.pairs import MiningConfig, mine_pairs
 from autocompose.poses.builtin import builtin_library
 from autocompose.poses.transforms import mirror, rotate_y
 from autocompose.retrieval.config import TrainConfig
-from autocompose.retrieval.encoders import SentenceEncoder, pose_features
+from autocompose.retrieval.encoders import SentenceEncoder
 from autocompose.retrieval.text_onnx import OnnxSentenceEncoder
 from autocompose.retrieval.train import build_model, train
 
@@ -114,12 +114,7 @@ def bench_queries() -> None:
     mask = np.ones(gallery.shape[:2], bool)
     model = build_model(TrainConfig()).eval()
     t0 = time.perf_counter()
-    g = torch.cat(
-        [
-            model.pose(torch.from_numpy(pose_features(gallery[i : i + 8192], mask[i : i + 8192])))
-            for i in range(0, len(gallery), 8192)
-        ]
-    )
+    g = torch.cat([model.pose.encode(gallery[i : i + 8192], mask[i : i + 8192]) for i in range(0, len(gallery), 8192)])
     print(f"gallery: {len(g)} poses encoded in {time.perf_counter() - t0:.1f} s; {g.element_size() * g.shape[1]} bytes per pose")
     encoders = {
         "torch (today)": SentenceEncoder().eval(),
@@ -138,7 +133,7 @@ def bench_queries() -> None:
             ref = gallery[i * 997 % len(gallery)][None]
             t0 = time.perf_counter()
             text = model.encode_text(encoder([texts[i % 3]]))
-            q = model.compose(model.pose(torch.from_numpy(pose_features(ref, mask[:1]))), text)
+            q = model.compose(model.pose.encode(ref, mask[:1]), text)
             t1 = time.perf_counter()
             top = torch.topk(q @ g.t(), 10).indices
             t2 = time.perf_counter()
@@ -155,9 +150,8 @@ def bench_queries() -> None:
         )
     encoder = encoders["onnx int8"]
     batch = [texts[i % 3] for i in range(64)]
-    refs = torch.from_numpy(pose_features(gallery[:64], mask[:64]))
     t0 = time.perf_counter()
-    q = model.compose(model.pose(refs), model.encode_text(encoder(batch)))
+    q = model.compose(model.pose.encode(gallery[:64], mask[:64]), model.encode_text(encoder(batch)))
     torch.topk(q @ g.t(), 10)
     print(f"batched (64 queries, onnx int8): {(time.perf_counter() - t0) * 1e3 / 64:.2f} ms per query")
 

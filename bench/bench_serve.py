@@ -35,7 +35,6 @@ def _pose_embeddings(n: int) -> np.ndarray:
     from autocompose.poses.builtin import builtin_library
     from autocompose.poses.transforms import mirror
     from autocompose.retrieval.config import TrainConfig
-    from autocompose.retrieval.encoders import pose_features
     from autocompose.retrieval.train import build_model
 
     frames = np.concatenate([s.joints for s in builtin_library()])
@@ -48,7 +47,7 @@ def _pose_embeddings(n: int) -> np.ndarray:
         for start in range(0, n, 8192):
             m = min(8192, n - start)
             poses = frames[rng.integers(len(frames), size=m)] + rng.normal(0, 0.02, (m, *frames.shape[1:])).astype(np.float32)
-            out.append(model.pose(torch.from_numpy(pose_features(poses, mask[:m]))).numpy())
+            out.append(model.pose.encode(poses, mask[:m]).numpy())
     return np.concatenate(out)
 
 

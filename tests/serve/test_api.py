@@ -30,13 +30,9 @@ def test_search_by_id_and_by_joints_agree(client, engine):
     # the engine's answer is the model's: compare with a brute-force ranking
     import torch
 
-    from autocompose.retrieval.encoders import pose_features
-
     j, m = engine.joints_of(pid)
     with torch.inference_mode():
-        q = engine.model.compose(
-            engine.model.pose(torch.from_numpy(pose_features(j[None], m[None]))), engine._text(TEXT)
-        ).numpy()[0]
+        q = engine.model.compose(engine.model.pose.encode(j[None], m[None]), engine._text(TEXT)).numpy()[0]
     g = engine.encode_poses(engine.dataset.joints_of(engine.index.ids), engine._masks(engine.index.ids))
     order = [engine.index.ids[i] for i in np.argsort(-(g @ q)) if engine.index.ids[i] != pid][:5]
     assert [r["id"] for r in by_id] == order

@@ -20,7 +20,6 @@ from autocompose.errors import AutocomposeError
 from autocompose.poses.skeleton import NUM_JOINTS
 from autocompose.poses.transforms import model_frame
 from autocompose.render import RenderStyle, render_pair, render_views
-from autocompose.retrieval.encoders import pose_features
 from autocompose.retrieval.text_onnx import text_encoder
 from autocompose.retrieval.train import load_checkpoint
 from autocompose.serve.index import GalleryIndex, IndexKind
@@ -81,10 +80,7 @@ class SearchEngine:
 
     @torch.inference_mode()
     def encode_poses(self, joints: np.ndarray, masks: np.ndarray) -> np.ndarray:
-        out = [
-            self.model.pose(torch.from_numpy(pose_features(joints[i : i + 4096], masks[i : i + 4096])))
-            for i in range(0, len(joints), 4096)
-        ]
+        out = [self.model.pose.encode(joints[i : i + 4096], masks[i : i + 4096]) for i in range(0, len(joints), 4096)]
         return torch.cat(out).numpy() if out else np.zeros((0, self.model.cfg.dim), np.float32)
 
     @torch.inference_mode()
@@ -115,7 +111,7 @@ class SearchEngine:
         if joints.shape != (NUM_JOINTS, 3) or not np.isfinite(joints).all():
             raise AutocomposeError(f"reference joints must be a finite ({NUM_JOINTS}, 3) array, got shape {joints.shape}")
         mask = self.joints_of(exclude)[1] if exclude else np.ones(NUM_JOINTS, bool)
-        ref = self.model.pose(torch.from_numpy(pose_features(joints[None], mask[None])))
+        ref = self.model.pose.encode(joints[None], mask[None])
         q = self.model.compose(ref, self._text(text)).numpy()
         hits = self.index.search(q, k + (1 if exclude else 0))[0]
         return [(i, s) for i, s in hits if i != exclude][:k]
@@ -130,7 +126,7 @@ class SearchEngine:
         if joints.shape[1:] != (NUM_JOINTS, 3) or not np.isfinite(joints).all():
             raise AutocomposeError(f"reference joints must be finite ({NUM_JOINTS}, 3) arrays, got shape {joints.shape[1:]}")
         masks = np.stack([self.joints_of(q[3])[1] if q[3] else np.ones(NUM_JOINTS, bool) for q in queries])
-        ref = self.model.pose(torch.from_numpy(pose_features(joints, masks)))
+        ref = self.model.pose.encode(joints, masks)
         texts = torch.cat([self._text(q[1]) for q in queries])
         composed = self.model.compose(ref, texts).numpy()
         rows = self.index.search(composed, max(q[2] for q in queries) + 1)
