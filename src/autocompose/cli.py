@@ -930,6 +930,35 @@ def experiment_matrix(
     console.print(f"→ {base.out / 'matrix.json'}, {base.out / 'matrix.png'}")
 
 
+@experiment_app.command("real-motion")
+def experiment_real_motion(
+    mocap: Annotated[
+        list[Path], typer.Argument(help="Collection folders, e.g. ../shared/mocap/bandai-namco ../shared/mocap/cmu-expmap …")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Benchmark, model and results.json go here.")] = Path(
+        "runs/real-motion"
+    ),
+    evaluate_on: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Option(help="Extra evaluation datasets (e.g. `dataset build mocap --split test-only --source real-sample`)."),
+    ] = None,
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help=OVERRIDE_HELP)] = None,  # noqa: UP045
+    train_density: Annotated[float, typer.Option(help="Mine training pairs this many times as densely.")] = 1.0,
+) -> None:
+    """Build the cross-dataset real-motion benchmark (train Bandai-Namco, test CMU + DeepMimic) from local copies,
+    train the recommended model, and report Recall@K, soft recall and the reference-only baseline."""
+    from autocompose.retrieval.config import load_config
+    from autocompose.retrieval.experiments import real_motion
+
+    try:
+        extra = load_config(None, overrides).model_dump(exclude_unset=True) if overrides else None
+        results = real_motion(mocap, out, console.print, extra, evaluate_on or [], train_density)
+    except (AutocomposeError, OSError, ValueError) as exc:
+        _fail(exc)
+    console.print(_metrics_table(results))
+    console.print(f"→ {out / 'results.json'}")
+
+
 @app.command("serve")
 def serve_cmd(
     model: Annotated[Path, typer.Option(help="Trained checkpoint (best.pt) from `autocompose train`.")],

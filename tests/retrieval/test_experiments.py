@@ -88,3 +88,14 @@ def test_experiment_matrix_prints_one_table_with_intervals(tiny_dataset_dir, tmp
     assert {"kinematic vs rule-based text", "mirror + reverse vs without", "cycle loss vs without"} <= comparisons
     assert (tmp_path / "m" / "matrix.png").exists() and (tmp_path / "m" / "matrix_recall.png").exists()
     assert "cycle loss vs without" in result.output
+
+
+def test_real_motion_recipe_is_a_valid_config_and_the_command_documents_itself(tmp_path):
+    from autocompose.retrieval.experiments import RECOMMENDED_REAL
+
+    cfg = TrainConfig.model_validate({"dataset": str(tmp_path), **RECOMMENDED_REAL})
+    assert cfg.model.pose_input in ("bones", "measures", "joints")
+    result = runner.invoke(app, ["experiment", "real-motion", "--help"])
+    assert result.exit_code == 0 and "cross-dataset" in result.output
+    missing = runner.invoke(app, ["experiment", "real-motion", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
+    assert missing.exit_code == 2 and "nope" in missing.output

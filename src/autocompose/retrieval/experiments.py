@@ -134,3 +134,50 @@ def run_matrix(
     slim = {a: [{k: v for k, v in r.items() if k != "per_query"} for r in rs] for a, rs in runs.items()}
     (out / "matrix.json").write_text(json.dumps({"summary": summary, "runs": slim}, indent=2))
     return {"runs": runs, "summary": summary}
+
+
+#: The recommended recipe for real motion (chosen on the cross-dataset benchmark's *val* split,
+#: never on test or real-sample scores; see README "Real-motion benchmark").
+RECOMMENDED_REAL: dict[str, Any] = {"model": {"pose_input": "bones"}}
+
+
+def real_motion(
+    mocap: Sequence[Path],
+    out: Path,
+    log: Callable[[str], None] = print,
+    overrides: dict[str, Any] | None = None,
+    evaluate_on: Sequence[Path] = (),
+    train_density: float = 1.0,
+) -> dict[str, Any]:
+    """Build the cross-dataset real-motion benchmark from local collection folders (once), train the
+    recommended model on it and evaluate it on its test split (kinematic and human queries) and on
+    any extra evaluation datasets (e.g. one built from ``real-sample`` with ``--split test-only``)."""
+    from autocompose.data.build import BuildOptions, plot_differences
+    from autocompose.data.builders.mocap import build_mocap
+    from autocompose.data.format import CPRDataset
+    from autocompose.retrieval.evaluate import evaluate
+    from autocompose.retrieval.train import TextTable, load_checkpoint
+
+    data = out / "data" / "real-cpr-xdata"
+    if not (data / "dataset.json").exists():
+        log(f"building the cross-dataset benchmark from {', '.join(map(str, mocap))} → {data}")
+        ds = build_mocap(list(mocap), BuildOptions(), plan="cross-dataset", train_density=train_density)
+        ds.save(data)
+        plot_differences(ds, data / "difference_histogram.png")
+    cfg_data: dict[str, Any] = {"dataset": str(data), "out": str(out / "model"), "query_source": "kinematic"}
+    for key, value in {**RECOMMENDED_REAL, **(overrides or {})}.items():
+        cfg_data[key] = {**cfg_data.get(key, {}), **value} if isinstance(value, dict) else value
+    cfg = TrainConfig.model_validate(cfg_data)
+    results: dict[str, Any] = {"cross-dataset (kinematic queries)": train(cfg, progress=True, log=log)}
+    model, _ = load_checkpoint(Path(cfg.out) / "best.pt")
+    texts = TextTable(model, cfg, __import__("torch").device("cpu"))
+    ds = CPRDataset.load(data)
+    if "human" in ds.descriptions:
+        results["cross-dataset (human-style queries)"] = evaluate(model, ds, "test", texts.embed, "human")
+    for extra in evaluate_on:
+        other = CPRDataset.load(extra)
+        source = other.card.get("queries", {}).get("test") or "kinematic"
+        results[f"{other.name} ({source} queries)"] = evaluate(model, other, "test", texts.embed, source)
+    slim = {k: {kk: vv for kk, vv in v.items() if kk != "per_query"} for k, v in results.items()}
+    (out / "results.json").write_text(json.dumps(slim, indent=2))
+    return slim
