@@ -16,6 +16,7 @@ import asyncio
 import atexit
 import json
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -62,6 +63,17 @@ _POOLS: dict[int, ProcessPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In a render worker: end when the client process is gone (even after ``kill -9``), never linger."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def render_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool for request images, shared by every describer in this process (started once, shut at exit).
 
@@ -71,8 +83,10 @@ def render_pool(workers: int) -> ProcessPoolExecutor:
     with _POOLS_LOCK:
         pool = _POOLS.get(workers)
         if pool is None:
-            pool = _POOLS[workers] = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-            atexit.register(pool.shutdown, wait=False, cancel_futures=True)
+            pool = _POOLS[workers] = ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent, initargs=(os.getpid(),)
+            )
+            atexit.register(pool.shutdown, wait=True, cancel_futures=True)
         return pool
 
 
