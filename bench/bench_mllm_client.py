@@ -4,7 +4,8 @@ Targets (issue 4): with 32 in-flight slots the client keeps >= 95% of them busy 
 concurrent on average) and its own overhead is < 2 ms per request. The server runs in its own
 process, so the client's CPU time per request is its overhead. Two runs: (A) the client alone
 (SDK, HTTP, JSON, answer parsing and validation, cache key) with the pair image rendered once,
-(B) the full path, rendering and PNG-encoding a new image per request. Prints, never asserts.
+(B) the full path, rendering and PNG-encoding a new image per request, in a thread (before) or
+in render-worker processes (``MLLMConfig.render_workers``). Prints, never asserts.
 """
 
 from __future__ import annotations
@@ -73,9 +74,19 @@ def main(n: int = 3000, slots: int = 32) -> None:
         png = request_image(pose, pose, "original")
         real_render = mllm_run.request_image
         mllm_run.request_image = lambda *a, **k: png
-        measure("(A) client alone", url, cfg, pose, n, server.pid)
+        measure("(A) client alone", url, cfg.model_copy(update={"render_workers": 0}), pose, n, server.pid)
         mllm_run.request_image = real_render
-        measure("(B) with rendering", url, cfg, pose, n, server.pid)
+        measure(
+            "(B) full path, rendering in a thread (before)",
+            url,
+            cfg.model_copy(update={"render_workers": 0}),
+            pose,
+            n,
+            server.pid,
+        )
+        for workers in (1, 2):
+            label = f"(B) full path, rendering in {workers} worker process{'es' if workers > 1 else ''}"
+            measure(label, url, cfg.model_copy(update={"render_workers": workers}), pose, n, server.pid)
         t1 = time.perf_counter()
         for _ in range(200):
             request_image(pose, pose, "original")

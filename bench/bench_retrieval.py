@@ -156,10 +156,29 @@ def bench_queries() -> None:
     print(f"batched (64 queries, onnx int8): {(time.perf_counter() - t0) * 1e3 / 64:.2f} ms per query")
 
 
+def bench_runtime_recall(work: Path) -> None:
+    """Same data, same seed: a model trained and queried with each text runtime; test Recall@K side by side."""
+    from autocompose.retrieval.config import ModelConfig
+
+    os.environ["AUTOCOMPOSE_CACHE"] = str(work / "cache")
+    mining = MiningConfig(max_per_sequence=12, stride_s=0.5)
+    ds = build_builtin(None, BuildOptions(annotators=("kinematic",), k=1, mining=mining))
+    folder = ds.save(work / "small-cpr")
+    for runtime in ("onnx", "onnx-int8"):
+        t0 = time.perf_counter()
+        cfg = TrainConfig(dataset=folder, out=work / f"run-{runtime}", k=1, epochs=20, model=ModelConfig(text_runtime=runtime))
+        m = train(cfg, progress=False, log=lambda s: None)
+        print(
+            f"text runtime {runtime} (onnx = the torch embedding): {len(ds.split('train'))} train pairs, "
+            f"{time.perf_counter() - t0:.0f} s incl. embedding; test R@1/5/10/50 = {m['R@1']}/{m['R@5']}/{m['R@10']}/{m['R@50']}"
+        )
+
+
 def main() -> None:
     bench_text_embedding()
     bench_queries()
     with tempfile.TemporaryDirectory() as tmp:
+        bench_runtime_recall(Path(tmp) / "recall")
         bench_training(Path(tmp))
 
 

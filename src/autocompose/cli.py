@@ -256,6 +256,9 @@ def annotate_cmd(
     base_url: Annotated[str, typer.Option(help="MLLM: server URL, e.g. http://localhost:8000/v1 ('' = api.openai.com).")] = "",
     api_key_env: Annotated[str, typer.Option(help="MLLM: environment variable that holds the API key.")] = "OPENAI_API_KEY",
     max_in_flight: Annotated[int, typer.Option(help="MLLM: concurrent requests.")] = 8,
+    render_workers: Annotated[
+        int, typer.Option(help="MLLM: processes rendering request images off the event loop (0 = a thread).")
+    ] = 1,
     rpm: Annotated[float, typer.Option(help="MLLM: requests per minute cap (0 = none).")] = 0,
     tpm: Annotated[float, typer.Option(help="MLLM: tokens per minute cap (0 = none).")] = 0,
     prompt_version: Annotated[str, typer.Option(help="MLLM: prompt template version (describe/mllm/prompts/).")] = "v1",
@@ -319,6 +322,7 @@ def annotate_cmd(
                 views=tuple(v.strip() for v in views.split(",") if v.strip()),
                 structured=structured,
                 max_in_flight=max_in_flight,
+                render_workers=render_workers,
                 requests_per_minute=rpm or None,
                 tokens_per_minute=tpm or None,
                 timeout_s=timeout,

@@ -48,3 +48,20 @@ def test_export_is_cached_and_written_atomically():
     mtime = path.stat().st_mtime_ns
     assert onnx_model_path("onnx").stat().st_mtime_ns == mtime
     assert not list(path.parent.glob("*.tmp.onnx"))
+
+
+def test_checkpoints_from_before_text_runtime_load_with_the_equivalent_fp32_runtime(tmp_path):
+    import torch
+
+    from autocompose.retrieval.combiner import CPRModel
+    from autocompose.retrieval.config import ModelConfig
+    from autocompose.retrieval.train import load_checkpoint
+
+    cfg = ModelConfig(dim=16, pose_hidden=16, combiner_hidden=16)
+    old = {k: v for k, v in cfg.model_dump(mode="json").items() if k != "text_runtime"}
+    torch.save({"model_config": old, "model": CPRModel(cfg).state_dict()}, tmp_path / "old.pt")
+    assert load_checkpoint(tmp_path / "old.pt")[0].cfg.text_runtime == "onnx"
+    new = cfg.model_copy(update={"text_runtime": "onnx-int8"}).model_dump(mode="json")
+    torch.save({"model_config": new, "model": CPRModel(cfg).state_dict()}, tmp_path / "new.pt")
+    assert load_checkpoint(tmp_path / "new.pt")[0].cfg.text_runtime == "onnx-int8"
+    assert ModelConfig().text_runtime == "onnx-int8"

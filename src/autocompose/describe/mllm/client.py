@@ -41,6 +41,14 @@ class MLLMConfig(BaseModel):
     max_tokens: int = Field(700, ge=16)
     structured: str = Field("json_schema", description="json_schema, json_object or none (lenient parsing either way)")
     max_in_flight: int = Field(8, ge=1)
+    render_workers: int = Field(
+        1,
+        ge=0,
+        description=(
+            "processes that render and PNG-encode request images, off the event loop and its GIL "
+            "(0: a thread of this process, which competes with the client for the GIL)"
+        ),
+    )
     requests_per_minute: float | None = Field(None, gt=0)
     tokens_per_minute: float | None = Field(None, gt=0)
     timeout_s: float = Field(60.0, gt=0)

@@ -13,9 +13,14 @@ re-run after ``kill -9`` pays for nothing it already received.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
+import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +59,37 @@ class RequestFailed(Exception):
         self.reason, self.attempts = reason, attempts
 
 
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a render worker: end when the client process is gone (even after ``kill -9``), never linger."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def render_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool for request images, shared by every describer in this process (started once, shut at exit).
+
+    Rendering + PNG encoding (~4 ms of Python per image) inside the client's process held the GIL
+    the event loop needs, so the client could not keep its request slots busy.
+    """
+    with _POOLS_LOCK:
+        pool = _POOLS.get(workers)
+        if pool is None:
+            pool = _POOLS[workers] = ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent, initargs=(os.getpid(),)
+            )
+            atexit.register(pool.shutdown, wait=True, cancel_futures=True)
+        return pool
+
+
 class MLLMDescriber:
     """Turns (pose pair, variant) into validated descriptions through a chat backend."""
 
@@ -79,13 +115,20 @@ class MLLMDescriber:
             params["response_format"] = {"type": "json_object"}
         return params
 
+    async def _render(self, a: np.ndarray, b: np.ndarray, mask: np.ndarray | None, variant: Variant) -> bytes:
+        """The request image, rendered in the render-worker processes (or a thread when ``render_workers`` is 0)."""
+        args = (a, b, variant, self.cfg.views, self.cfg.image_size, mask)
+        if self.cfg.render_workers == 0:
+            return await asyncio.to_thread(request_image, *args)  # type: ignore[arg-type]
+        return await asyncio.get_running_loop().run_in_executor(render_pool(self.cfg.render_workers), request_image, *args)
+
     async def describe_async(
         self, a: np.ndarray, b: np.ndarray, k: int, mask: np.ndarray | None, variant: Variant
     ) -> list[TransitionDescription]:
         """Descriptions of ``variant`` of the pair (a, b); raises ``RequestFailed`` after the retries."""
         if self.limiter is None:
             self.limiter = Limiter(self.cfg.max_in_flight, self.cfg.requests_per_minute, self.cfg.tokens_per_minute)
-        png = await asyncio.to_thread(request_image, a, b, variant, self.cfg.views, self.cfg.image_size, mask)  # type: ignore[arg-type]
+        png = await self._render(a, b, mask, variant)
         messages = messages_for(self.template, k, self.cfg.views, png)
         params = self._params(k)
         key = cache_key(self.cfg.model, self.cfg.prompt_version, messages, params)
