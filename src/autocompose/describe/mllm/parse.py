@@ -371,6 +371,14 @@ _LIMB_EVIDENCE: dict[tuple[str, str, str | None], tuple[str, float, float]] = {
     ("leg", "step", "out"): ("foot_outward", 1.0, THRESHOLDS["step"]),
     ("leg", "step", "in"): ("foot_outward", -1.0, THRESHOLDS["step"]),
 }
+#: A second measurement that also supports a claim on the named side (the better of the two counts):
+#: people say "raise/lift the arm" when the hand comes up, even when the upper arm barely moves.
+_ALSO_EVIDENCE: dict[tuple[str, str], tuple[str, float, float]] = {
+    ("arm", "raise"): ("arm_height", 1.0, 0.1),
+    ("arm", "lower"): ("arm_height", -1.0, 0.1),
+    ("leg", "lift"): ("foot_height", 1.0, 0.1),
+    ("leg", "put_down"): ("foot_height", -1.0, 0.1),
+}
 #: Claimed movements with a left/right direction: (feature of ``measure.lateral_deltas``, unit).
 _LATERAL_EVIDENCE: dict[tuple[str, str], tuple[str, float]] = {
     ("torso", "lean"): ("torso_lean", THRESHOLDS["side_lean"]),
@@ -423,6 +431,10 @@ def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvide
                 feature, sign, unit = rule
                 other = "right" if side == "left" else "left"
                 named, mirrored = sign * limbs[side][feature] / unit, sign * limbs[other][feature] / unit
+                alt = _ALSO_EVIDENCE.get((limb, m.action))
+                if alt is not None:  # 'raise the arm' is also said of a hand brought up by bending the elbow
+                    f2, s2, u2 = alt  # credited to the named side only: it may excuse a claim, never accuse one
+                    named = max(named, s2 * limbs[side][f2] / u2)
                 twin = claims.get(f"{other}_{limb}", {}).get((m.action, m.direction))
                 if twin is not None:  # both sides claim it: only the amounts the answer gives can tell them apart
                     said = claims[part][(m.action, m.direction)] - twin
