@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_retrieval.py
 	$(BIN)/python bench/bench_mllm_client.py
 	$(BIN)/python bench/bench_serve.py
+	$(BIN)/python bench/bench_real_motion.py
 
 clean:
 	rm -rf $(VENV) demo_out .pytest_cache

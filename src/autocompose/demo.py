@@ -112,7 +112,9 @@ def _train_and_show(out: Path, seed: int, epochs: int, style: RenderStyle) -> di
     contact_sheet(rows, columns=1).save(out / "retrieval.png")
     return {
         "benchmark": f"{len(ds.pairs)} pairs, test gallery {len(gallery)} poses → {folder}",
-        "retrieval (test, kinematic queries)": "  ".join(f"{k} {metrics[k]}" for k in ("R@1", "R@5", "R@10", "R@50")),
+        "retrieval (test, kinematic queries)": "  ".join(f"{k} {metrics[k]}" for k in ("R@1", "R@5", "R@10", "R@50"))
+        + f"  soft10@10 {metrics['soft10@10']}  |  reference-only R@10 {metrics['reference_only']['R@10']}"
+        + f"  nearest-pose R@10 {metrics['nearest_pose']['R@10']}",
         "model": f"{out / 'run' / 'best.pt'}; examples in {out / 'retrieval.png'}",
         "search it in a browser": f"autocompose serve --model {out / 'run' / 'best.pt'} --gallery {folder}",
     }
