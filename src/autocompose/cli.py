@@ -501,6 +501,10 @@ def dataset_build(
     train_density: Annotated[
         float, typer.Option(help="mocap: mine training pairs this many times as densely (val/test pairs unchanged).")
     ] = 1.0,
+    extra_train: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="mocap: extra training-only sources, e.g. builtin (val/test pairs unchanged)."),
+    ] = None,
     pairs: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(help="custom: JSON Lines of {reference: {sequence, frame}, target: {sequence, frame}, texts: [...]}."),
@@ -559,6 +563,7 @@ def dataset_build(
         if name == "mocap":
             extra["plan"] = split
             extra["train_density"] = train_density
+            extra["extra_train"] = tuple(extra_train or ())
             extra["train_on"] = tuple(t.strip() for t in train_on.split(",") if t.strip())
         if name == "builtin" and subjects:
             extra["subjects"] = tuple(s.strip() for s in subjects.split(","))

@@ -93,3 +93,17 @@ def test_denser_training_pairs_leave_val_and_test_unchanged(labelled):
     assert frames(dense, {"val", "test"}) == frames(base, {"val", "test"})
     assert len(frames(dense, {"train"})) > 2 * len(frames(base, {"train"}))
     assert len({p.id for p in dense.pairs}) == len(dense.pairs)
+
+
+def test_extra_training_sources_add_train_pairs_only(labelled):
+    opts = BuildOptions(annotators=("kinematic",), k=1, variants=(), mining=MiningConfig(max_per_sequence=2, cross_fraction=0.2))
+    base = build_mocap(None, opts, plan="cross-dataset", sequences=labelled)
+    more = build_mocap(None, opts, plan="cross-dataset", sequences=labelled, extra_train=["builtin:s04"])
+    for split in ("val", "test"):
+        assert [(p.ref, p.tgt) for p in more.split(split)] == [(p.ref, p.tgt) for p in base.split(split)]
+    extra = [p for p in more.split("train") if p.id.startswith("train-x")]
+    assert extra and len(more.split("train")) == len(base.split("train")) + len(extra)
+    assert all(more.poses.sequence[more.poses.index(p.ref)].startswith("builtin/s04") for p in extra)
+    assert more.card["build"]["extra_train"] == ["builtin:s04"]
+    with pytest.raises(AutocomposeError, match="repeats"):
+        build_mocap(None, opts, plan="cross-dataset", sequences=labelled, extra_train=["builtin:s01"])

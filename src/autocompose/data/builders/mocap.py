@@ -31,7 +31,7 @@ from autocompose.data.build import BuildOptions, dataset_from_pairset
 from autocompose.data.format import CPRDataset
 from autocompose.errors import AutocomposeError
 from autocompose.pairs.mining import MiningConfig, mine_pairs
-from autocompose.pairs.pairset import PairSet
+from autocompose.pairs.pairset import Pair, PairSet
 from autocompose.pairs.splits import assign_splits
 from autocompose.poses.sequence import PoseSequence
 
@@ -168,6 +168,35 @@ def mine_split_densities(
     )
 
 
+def add_training_pairs(
+    pairset: PairSet, extra: Sequence[PoseSequence], mining: MiningConfig, train_density: float = 1.0
+) -> PairSet:
+    """``pairset`` plus training pairs mined from ``extra`` sequences alone (val and test untouched).
+
+    Extra training data (e.g. the built-in library next to real capture) never changes the
+    benchmark's val and test pairs, so scores with and without it are comparable.
+    """
+    dense = mining.model_copy(
+        update={"stride_s": mining.stride_s / train_density, "max_per_sequence": round(mining.max_per_sequence * train_density)}
+    )
+    split_of = {s.id: "train" for s in extra}
+    more = mine_pairs(list(extra), dense, split_of=split_of)
+    taken = {p.id for p in pairset.pairs}
+    renamed = [
+        Pair(f"train-x{i:06d}", p.split, p.kind, p.ref_seq, p.ref_frame, p.tgt_seq, p.tgt_frame, p.difference)
+        for i, p in enumerate(more.pairs)
+    ]
+    if taken & {p.id for p in renamed}:  # pragma: no cover - ids of mine_pairs never start with train-x
+        raise AutocomposeError("pair ids of the extra training pairs clash")
+    return PairSet(
+        [*pairset.pairs, *renamed],
+        np.concatenate([pairset.ref, more.ref]),
+        np.concatenate([pairset.tgt, more.tgt]),
+        np.concatenate([pairset.mask, more.mask]),
+        {**pairset.meta, "extra_train_pairs": len(renamed)},
+    )
+
+
 def build_mocap(
     source: Sequence[Path] | Path | None,
     options: BuildOptions,
@@ -176,6 +205,7 @@ def build_mocap(
     train_on: Sequence[str] = ("bandai-namco",),
     sequences: Sequence[PoseSequence] | None = None,
     train_density: float = 1.0,
+    extra_train: Sequence[Path | str] = (),
 ) -> CPRDataset:
     """Load the sources (or take ``sequences``), split by take / held-out content / collection, mine, describe."""
     if sequences is None:
@@ -190,6 +220,14 @@ def build_mocap(
     split_of = split_sequences(sequences, plan, train_on, held, options.seed)
     tick = progress("mine pairs", len(split_of)) if progress else None
     pairset = mine_split_densities(sequences, options.mining, split_of, train_density, tick)
+    if extra_train:
+        extra = load_unique(list(extra_train), progress=progress is not None)
+        clash = {s.id for s in extra} & {s.id for s in sequences}
+        if clash:
+            raise AutocomposeError(f"--extra-train repeats sequences of --source: {sorted(clash)[:3]}")
+        pairset = add_training_pairs(pairset, extra, options.mining, train_density)
+        sequences = [*sequences, *extra]
+        split_of = {**split_of, **{s.id: "train" for s in extra}}
     if not pairset.pairs:
         raise AutocomposeError("no pairs were mined from these sources (clips too short, or difference bounds too tight?)")
     colls = collection_cards(sequences)
@@ -220,6 +258,7 @@ def build_mocap(
             "train_on": list(train_on) if plan == "cross-dataset" else None,
             "held_out_contents": held,
             "train_density": train_density,
+            "extra_train": [str(x) for x in extra_train],
             "clips_per_split": per_split,
             "sources": [str(s) for s in (source if isinstance(source, list | tuple) else [source])] if source else [],
         },
