@@ -73,3 +73,32 @@ def test_pose_encoder_builds_with_random_weights_and_is_deterministic_for_a_seed
     b = PoseEncoder(16, 32)
     x = torch.randn(2, NUM_JOINTS * 4)
     torch.testing.assert_close(a.eval()(x), b.eval()(x))
+
+
+class _CountingEncoder:
+    """Stands in for a sentence encoder: deterministic vectors, counts what it embeds."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def embed(self, texts, progress=None):
+        self.seen += list(texts)
+        return np.stack([np.full(TEXT_WIDTH, len(t), np.float32) for t in texts])
+
+
+def test_embedding_cache_survives_a_corrupt_file_and_leaves_no_temporaries(tmp_path):
+    import pytest
+
+    from autocompose.retrieval.encoders import cached_embeddings
+
+    enc = _CountingEncoder()
+    first = cached_embeddings(enc, ["a", "bb"], tmp_path)
+    assert enc.seen == ["a", "bb"]
+    assert cached_embeddings(enc, ["bb", "a"], tmp_path)[0, 0] == 2 and enc.seen == ["a", "bb"]  # served from the cache
+    (tmp_path / "counting.npz").write_bytes(b"PK\x03\x04 cut short by a crash")
+    with pytest.warns(UserWarning, match="unreadable"):
+        again = cached_embeddings(enc, ["a", "bb"], tmp_path)
+    np.testing.assert_array_equal(again, first)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["counting.npz"]

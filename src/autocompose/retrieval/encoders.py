@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
+import warnings
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -198,23 +201,41 @@ class SentenceEncoder(nn.Module):
         return np.concatenate(out) if out else np.zeros((0, TEXT_WIDTH), np.float32)
 
 
+def _read_cache(path: Path) -> dict[str, np.ndarray]:
+    """Embeddings stored at ``path``; an unreadable file (e.g. cut short by a crash) counts as empty."""
+    if not path.exists():
+        return {}
+    try:
+        with np.load(path) as data:
+            return dict(zip(data["keys"].tolist(), data["emb"], strict=True))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        warnings.warn(f"text-embedding cache {path} is unreadable ({exc}); recomputing what is needed", stacklevel=3)
+        return {}
+
+
 def cached_embeddings(encoder: SentenceEncoder, texts: Sequence[str], cache_dir: Path | None = None, progress=None) -> np.ndarray:
-    """Sentence embeddings of ``texts``, reusing a per-model on-disk cache keyed by text hash."""
+    """Sentence embeddings of ``texts``, reusing a per-model on-disk cache keyed by text hash.
+
+    Safe with several processes sharing the cache (parallel training runs): each writes its own
+    temporary file and renames it into place, after merging what others stored meanwhile.
+    """
     cache_dir = cache_dir or Path(os.environ.get("AUTOCOMPOSE_CACHE", Path.home() / ".cache" / "autocompose")) / "text-embeddings"
     path = cache_dir / f"{encoder.name}.npz"
-    known: dict[str, np.ndarray] = {}
-    if path.exists():
-        with np.load(path) as data:
-            known = dict(zip(data["keys"].tolist(), data["emb"], strict=True))
+    known = _read_cache(path)
     key = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
     missing = sorted({k: t for k, t in zip(key, texts, strict=True) if k not in known}.items())
     if missing:
         emb = encoder.embed([t for _, t in missing], progress=progress)
-        known.update(zip((k for k, _ in missing), emb, strict=True))
+        new = dict(zip((k for k, _ in missing), emb, strict=True))
+        known = {**_read_cache(path), **known, **new}
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=np.array(list(known)), emb=np.stack(list(known.values())).astype(np.float32))
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{encoder.name}.", suffix=".tmp.npz")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, keys=np.array(list(known)), emb=np.stack(list(known.values())).astype(np.float32))
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
     return np.stack([known[k] for k in key]).astype(np.float32) if texts else np.zeros((0, TEXT_WIDTH), np.float32)
 
 
