@@ -17,7 +17,7 @@ from pathlib import Path
 from autocompose.data.build import BuildOptions
 from autocompose.data.builders.mocap import build_mocap
 from autocompose.poses.mocap import load_collection
-from autocompose.retrieval.experiments import RECOMMENDED_REAL, real_motion
+from autocompose.retrieval.experiments import RECOMMENDED_EXTRA_TRAIN, RECOMMENDED_REAL, real_motion
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
     print(f"load: {len(seqs)} clips, {sum(len(s) for s in seqs):,} frames in {load_s:.1f} s (target <= 30 s)")
 
     t0 = time.perf_counter()
-    ds = build_mocap(folders, BuildOptions(), plan="cross-dataset")
+    ds = build_mocap(folders, BuildOptions(), plan="cross-dataset", extra_train=RECOMMENDED_EXTRA_TRAIN)
     build_s = time.perf_counter() - t0
     data = args.out / "data" / "real-cpr-xdata"
     ds.save(data)

@@ -136,9 +136,11 @@ def run_matrix(
     return {"runs": runs, "summary": summary}
 
 
-#: The recommended recipe for real motion (chosen on the cross-dataset benchmark's *val* split,
-#: never on test or real-sample scores; see README "Real-motion benchmark").
+#: The recommended recipe for real motion, chosen on the cross-dataset benchmark's *val* split
+#: (never on test or real-sample scores; README "Real-motion benchmark"): the size- and
+#: proportion-invariant pose input, trained with the built-in library as extra training data.
 RECOMMENDED_REAL: dict[str, Any] = {"model": {"pose_input": "bones"}}
+RECOMMENDED_EXTRA_TRAIN: tuple[str, ...] = ("builtin",)
 
 
 def real_motion(
@@ -149,7 +151,8 @@ def real_motion(
     evaluate_on: Sequence[Path] = (),
     train_density: float = 1.0,
 ) -> dict[str, Any]:
-    """Build the cross-dataset real-motion benchmark from local collection folders (once), train the
+    """Build the cross-dataset real-motion benchmark from local collection folders (once; the built-in
+    library added as training data), train the
     recommended model on it and evaluate it on its test split (kinematic and human queries) and on
     any extra evaluation datasets (e.g. one built from ``real-sample`` with ``--split test-only``)."""
     from autocompose.data.build import BuildOptions, plot_differences
@@ -161,7 +164,9 @@ def real_motion(
     data = out / "data" / "real-cpr-xdata"
     if not (data / "dataset.json").exists():
         log(f"building the cross-dataset benchmark from {', '.join(map(str, mocap))} → {data}")
-        ds = build_mocap(list(mocap), BuildOptions(), plan="cross-dataset", train_density=train_density)
+        ds = build_mocap(
+            list(mocap), BuildOptions(), plan="cross-dataset", train_density=train_density, extra_train=RECOMMENDED_EXTRA_TRAIN
+        )
         ds.save(data)
         plot_differences(ds, data / "difference_histogram.png")
     cfg_data: dict[str, Any] = {"dataset": str(data), "out": str(out / "model"), "query_source": "kinematic"}
