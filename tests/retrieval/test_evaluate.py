@@ -82,3 +82,14 @@ def test_canonical_distances_ignore_position_facing_and_missing_joints():
     assert d[0, 0] == 0 and d[0, 1] < 1e-4 and d[0, 2] < 1e-4
     mask[2, 20] = True
     assert canonical_distances(joints, mask, np.array([0]), np.arange(3))[0, 2] > 0.01
+
+
+def test_soft_positions_beyond_a_small_gallery_are_never_hits():
+    from autocompose.retrieval.evaluate import soft_hit_positions
+
+    scores = np.array([[0.9, 0.5, 0.1, -np.inf, 0.3]])
+    far = np.full((1, 5), 0.5)
+    assert soft_hit_positions(scores, far, (0.10,), 50)[0.10].tolist() == [51]  # no pose close: not a hit at any K <= 50
+    near = far.copy()
+    near[0, 4] = 0.0
+    assert soft_hit_positions(scores, near, (0.10,), 50)[0.10].tolist() == [3]

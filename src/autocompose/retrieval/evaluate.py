@@ -76,14 +76,20 @@ def ranks_from_scores(
     ``duplicates`` (Q, G) bool marks gallery poses that are near-duplicates of the query's
     target: they never count against it.
     """
-    scores = masked_scores(scores, gallery_rows, ref, allowed)
-    if duplicates is not None:
-        scores[duplicates & (gallery_rows[None, :] != target[:, None])] = -np.inf
+    return target_ranks(masked_scores(scores, gallery_rows, ref, allowed), gallery_rows, target, duplicates)
+
+
+def target_ranks(
+    masked: np.ndarray, gallery_rows: np.ndarray, target: np.ndarray, duplicates: np.ndarray | None = None
+) -> np.ndarray:
+    """``ranks_from_scores`` on scores already passed through ``masked_scores`` (no copy is made)."""
     col = np.searchsorted(gallery_rows, target) if np.all(np.diff(gallery_rows) > 0) else None
     if col is None or not np.all(gallery_rows[np.minimum(col, len(gallery_rows) - 1)] == target):
         raise AutocomposeError("a query's target is not in the gallery")
-    tgt_score = scores[np.arange(len(scores)), col]
-    return 1 + (scores > tgt_score[:, None]).sum(1)
+    above = masked > masked[np.arange(len(masked)), col][:, None]
+    if duplicates is not None:
+        above &= ~duplicates  # the target itself is never above itself
+    return 1 + above.sum(1)
 
 
 def masked_scores(scores: np.ndarray, gallery_rows: np.ndarray, ref: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
@@ -114,27 +120,18 @@ def canonical_distances(
     return out
 
 
-def soft_hit_positions(scores: np.ndarray, target_dist: np.ndarray, tau: float, kmax: int = max(KS)) -> np.ndarray:
-    """(Q,) 1-based position of the first top-``kmax`` pose within ``tau`` of the target (``kmax + 1`` when none)."""
-    kmax = min(kmax, scores.shape[1])
-    top = np.argpartition(-scores, kmax - 1, axis=1)[:, :kmax]
-    order = np.take_along_axis(scores, top, 1).argsort(1)[:, ::-1]
-    top = np.take_along_axis(top, order, 1)
-    valid = np.isfinite(np.take_along_axis(scores, top, 1))
-    close = valid & (np.take_along_axis(target_dist, top, 1) <= tau)
-    return np.where(close.any(1), close.argmax(1) + 1, kmax + 1)
+def soft_hit_positions(
+    scores: np.ndarray, target_dist: np.ndarray, taus: Sequence[float] = SOFT_TAUS, kmax: int = max(KS)
+) -> dict[float, np.ndarray]:
+    """Per τ, (Q,) 1-based position of the first of the top-``kmax`` poses within τ of the target.
 
-
-def soft_recall(
-    scores: np.ndarray, target_dist: np.ndarray, ks: Sequence[int] = KS, taus: Sequence[float] = SOFT_TAUS
-) -> dict[str, float]:
-    """Soft recall@K: share of queries with a top-K pose within τ of the target.
-
-    ``scores`` are already masked (reference and non-candidates at -inf); ``target_dist`` is
-    (Q, G) canonical distance from each query's target to every gallery pose.
+    ``kmax + 1`` means none of the top ``kmax`` is (so ``position <= k`` is a hit for any k up to
+    ``kmax``, however small the gallery). ``scores`` are already masked (reference and
+    non-candidates at -inf, never hits); ``target_dist`` is (Q, G) canonical distance from each
+    query's target to every gallery pose.
     """
-    kmax = min(max(ks), scores.shape[1])
-    top = np.argpartition(-scores, kmax - 1, axis=1)[:, :kmax]
+    n = min(kmax, scores.shape[1])
+    top = np.argpartition(-scores, n - 1, axis=1)[:, :n]
     order = np.take_along_axis(scores, top, 1).argsort(1)[:, ::-1]
     top = np.take_along_axis(top, order, 1)
     valid = np.isfinite(np.take_along_axis(scores, top, 1))
@@ -142,10 +139,20 @@ def soft_recall(
     out = {}
     for tau in taus:
         close = dist <= tau
-        hit_at = np.where(close.any(1), close.argmax(1) + 1, np.iinfo(np.int64).max)
-        for k in ks:
-            out[f"soft{round(tau * 100)}@{k}"] = round(float((hit_at <= k).mean() * 100), 2)
+        out[tau] = np.where(close.any(1), close.argmax(1) + 1, kmax + 1)
     return out
+
+
+def soft_metrics(positions: dict[float, np.ndarray], ks: Sequence[int] = KS) -> dict[str, float]:
+    """``soft{τ in cm}@K`` (%) from ``soft_hit_positions``."""
+    return {f"soft{round(tau * 100)}@{k}": round(float((pos <= k).mean() * 100), 2) for tau, pos in positions.items() for k in ks}
+
+
+def soft_recall(
+    scores: np.ndarray, target_dist: np.ndarray, ks: Sequence[int] = KS, taus: Sequence[float] = SOFT_TAUS
+) -> dict[str, float]:
+    """Soft recall@K: share of queries with a top-K pose within τ of the target (inputs as ``soft_hit_positions``)."""
+    return soft_metrics(soft_hit_positions(scores, target_dist, taus, max(ks)), ks)
 
 
 def metrics_from_ranks(ranks: np.ndarray, ks: Sequence[int] = KS) -> dict[str, float]:
@@ -168,12 +175,12 @@ def scored_metrics(
     ``per_query`` adds each query's rank and first soft (10 cm) hit position, for bootstrap
     confidence intervals over queries (``retrieval.stats``).
     """
-    ranks = ranks_from_scores(scores, rows, q.ref, q.target, allowed, target_dist <= DUPLICATE_M)
     masked = masked_scores(scores, rows, q.ref, allowed)
-    out: dict[str, Any] = {**metrics_from_ranks(ranks, ks), **soft_recall(masked, target_dist, ks)}
+    ranks = target_ranks(masked, rows, q.target, target_dist <= DUPLICATE_M)
+    positions = soft_hit_positions(masked, target_dist, SOFT_TAUS, max(ks))
+    out: dict[str, Any] = {**metrics_from_ranks(ranks, ks), **soft_metrics(positions, ks)}
     if per_query:
-        soft = soft_hit_positions(masked, target_dist, 0.10, max(ks))
-        out["per_query"] = {"rank": ranks.astype(int).tolist(), "soft10_position": soft.astype(int).tolist()}
+        out["per_query"] = {"rank": ranks.astype(int).tolist(), "soft10_position": positions[0.10].astype(int).tolist()}
     return out
 
 
