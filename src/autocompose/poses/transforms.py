@@ -77,7 +77,7 @@ def model_frame(poses: np.ndarray) -> np.ndarray:
     """The frame the retrieval model sees a pose in: pelvis over the origin (its height above the
     floor kept, so a squat stays a squat) and facing +z. Two poses from unrelated places and
     headings compare only by their body configuration here (no turn or travel between them).
-    ``retrieval.encoders.pose_features`` uses the same frame (tests/serve/test_compare.py checks it)."""
+    ``retrieval.encoders.pose_features`` builds its input in this frame."""
     return canonicalise_facing(root_centre(poses, keep_height=True))[0]
 
 

@@ -24,7 +24,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from autocompose.poses.skeleton import BONES, NUM_JOINTS, joint_index
-from autocompose.poses.transforms import canonicalise_facing, root_centre
+from autocompose.poses.transforms import model_frame
 
 TEXT_WIDTH = 384  # all-MiniLM-L6-v2 hidden size
 
@@ -94,8 +94,7 @@ def pose_features(joints: np.ndarray, mask: np.ndarray, kind: PoseInput = "joint
     * ``measures``: ``bones`` plus the kinematic describer's measurements (``measurement_features``).
     """
     mask = np.asarray(mask, bool)
-    centred = root_centre(np.asarray(joints, np.float32), keep_height=True)
-    canon, _ = canonicalise_facing(centred)
+    canon = model_frame(np.asarray(joints, np.float32))
     maskf = mask.astype(np.float32)
     if kind == "joints":
         canon = canon * maskf[..., None]
