@@ -64,8 +64,24 @@ class PairSet:
             yield p, self.ref[i], self.tgt[i], self.mask[i]
 
     def split(self, name: str) -> PairSet:
-        idx = [i for i, p in enumerate(self.pairs) if p.split == name]
-        return PairSet([self.pairs[i] for i in idx], self.ref[idx], self.tgt[idx], self.mask[idx], dict(self.meta))
+        return self.subset([i for i, p in enumerate(self.pairs) if p.split == name])
+
+    def subset(self, indices: list[int]) -> PairSet:
+        """The pairs at ``indices``, in that order (meta copied)."""
+        return PairSet(
+            [self.pairs[i] for i in indices], self.ref[indices], self.tgt[indices], self.mask[indices], dict(self.meta)
+        )
+
+    @staticmethod
+    def concat(parts: list[PairSet], meta: dict[str, Any]) -> PairSet:
+        """One PairSet of ``parts`` in order (pair ids must already be distinct)."""
+        return PairSet(
+            [p for part in parts for p in part.pairs],
+            np.concatenate([part.ref for part in parts]),
+            np.concatenate([part.tgt for part in parts]),
+            np.concatenate([part.mask for part in parts]),
+            meta,
+        )
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}

@@ -22,16 +22,15 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
-
-import numpy as np
 
 from autocompose.data.build import BuildOptions, dataset_from_pairset
 from autocompose.data.format import CPRDataset
 from autocompose.errors import AutocomposeError
 from autocompose.pairs.mining import MiningConfig, mine_pairs
-from autocompose.pairs.pairset import Pair, PairSet
+from autocompose.pairs.pairset import PairSet
 from autocompose.pairs.splits import assign_splits
 from autocompose.poses.sequence import PoseSequence
 
@@ -132,6 +131,13 @@ def collection_cards(sequences: Sequence[PoseSequence]) -> list[dict[str, object
     return list(seen.values())
 
 
+def denser(mining: MiningConfig, density: float) -> MiningConfig:
+    """``mining`` with references ``stride_s / density`` apart and ``density`` times the cap per clip."""
+    return mining.model_copy(
+        update={"stride_s": mining.stride_s / density, "max_per_sequence": round(mining.max_per_sequence * density)}
+    )
+
+
 def mine_split_densities(
     sequences: Sequence[PoseSequence],
     mining: MiningConfig,
@@ -151,21 +157,11 @@ def mine_split_densities(
         return base
     if train_density <= 0:
         raise AutocomposeError(f"train density must be positive, got {train_density}")
-    dense = mining.model_copy(
-        update={"stride_s": mining.stride_s / train_density, "max_per_sequence": round(mining.max_per_sequence * train_density)}
-    )
     train_of = {k: v for k, v in split_of.items() if v == "train"}
-    keep = [i for i, p in enumerate(base.pairs) if p.split != "train"]
-    parts = [PairSet([base.pairs[i] for i in keep], base.ref[keep], base.tgt[keep], base.mask[keep], base.meta)]
+    parts = [base.subset([i for i, p in enumerate(base.pairs) if p.split != "train"])]
     if train_of:
-        parts.append(mine_pairs([s for s in sequences if s.id in train_of], dense, split_of=train_of))
-    return PairSet(
-        [p for part in parts for p in part.pairs],
-        np.concatenate([p.ref for p in parts]),
-        np.concatenate([p.tgt for p in parts]),
-        np.concatenate([p.mask for p in parts]),
-        {**base.meta, "train_density": train_density},
-    )
+        parts.append(mine_pairs([s for s in sequences if s.id in train_of], denser(mining, train_density), split_of=train_of))
+    return PairSet.concat(parts, {**base.meta, "train_density": train_density})
 
 
 def add_training_pairs(
@@ -176,25 +172,14 @@ def add_training_pairs(
     Extra training data (e.g. the built-in library next to real capture) never changes the
     benchmark's val and test pairs, so scores with and without it are comparable.
     """
-    dense = mining.model_copy(
-        update={"stride_s": mining.stride_s / train_density, "max_per_sequence": round(mining.max_per_sequence * train_density)}
-    )
     split_of = {s.id: "train" for s in extra}
-    more = mine_pairs(list(extra), dense, split_of=split_of)
+    more = mine_pairs(list(extra), denser(mining, train_density), split_of=split_of)
     taken = {p.id for p in pairset.pairs}
-    renamed = [
-        Pair(f"train-x{i:06d}", p.split, p.kind, p.ref_seq, p.ref_frame, p.tgt_seq, p.tgt_frame, p.difference)
-        for i, p in enumerate(more.pairs)
-    ]
+    renamed = [replace(p, id=f"train-x{i:06d}") for i, p in enumerate(more.pairs)]
     if taken & {p.id for p in renamed}:  # pragma: no cover - ids of mine_pairs never start with train-x
         raise AutocomposeError("pair ids of the extra training pairs clash")
-    return PairSet(
-        [*pairset.pairs, *renamed],
-        np.concatenate([pairset.ref, more.ref]),
-        np.concatenate([pairset.tgt, more.tgt]),
-        np.concatenate([pairset.mask, more.mask]),
-        {**pairset.meta, "extra_train_pairs": len(renamed)},
-    )
+    more = PairSet(renamed, more.ref, more.tgt, more.mask, more.meta)
+    return PairSet.concat([pairset, more], {**pairset.meta, "extra_train_pairs": len(renamed)})
 
 
 def build_mocap(
