@@ -155,6 +155,8 @@ def real_motion(
     library added as training data), train the
     recommended model on it and evaluate it on its test split (kinematic and human queries) and on
     any extra evaluation datasets (e.g. one built from ``real-sample`` with ``--split test-only``)."""
+    import torch
+
     from autocompose.data.build import BuildOptions, plot_differences
     from autocompose.data.builders.mocap import build_mocap
     from autocompose.data.format import CPRDataset
@@ -170,12 +172,13 @@ def real_motion(
         ds.save(data)
         plot_differences(ds, data / "difference_histogram.png")
     cfg_data: dict[str, Any] = {"dataset": str(data), "out": str(out / "model"), "query_source": "kinematic"}
-    for key, value in {**RECOMMENDED_REAL, **(overrides or {})}.items():
-        cfg_data[key] = {**cfg_data.get(key, {}), **value} if isinstance(value, dict) else value
+    for layer in (RECOMMENDED_REAL, overrides or {}):  # the recipe, then the caller's --set on top (section by section)
+        for key, value in layer.items():
+            cfg_data[key] = {**cfg_data.get(key, {}), **value} if isinstance(value, dict) else value
     cfg = TrainConfig.model_validate(cfg_data)
     results: dict[str, Any] = {"cross-dataset (kinematic queries)": train(cfg, progress=True, log=log)}
     model, _ = load_checkpoint(Path(cfg.out) / "best.pt")
-    texts = TextTable(model, cfg, __import__("torch").device("cpu"))
+    texts = TextTable(model, cfg, torch.device("cpu"))
     ds = CPRDataset.load(data)
     if "human" in ds.descriptions:
         results["cross-dataset (human-style queries)"] = evaluate(model, ds, "test", texts.embed, "human")
