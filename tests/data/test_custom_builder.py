@@ -71,3 +71,19 @@ def test_gallery_spec_errors(tmp_path):
     pairs = _write(tmp_path / "pairs.jsonl", [_pair()])
     with pytest.raises(AutocomposeError, match="every:N"):
         build_custom(["builtin:s01"], OPTS, pairs_file=pairs, gallery="every:0")
+
+
+def test_cross_clip_targets_are_described_as_placed_like_the_reference(tmp_path):
+    from autocompose.describe import get_annotator
+    from autocompose.pairs.mining import place_like
+    from autocompose.poses.builtin import builtin_library
+
+    walk = "builtin/s01/walk"  # frame 130 is far along the walk and turned: unplaced, it would read "pivot … move forward"
+    pairs = _write(tmp_path / "pairs.jsonl", [_pair((WAVE, 5), (walk, 130), ("step back with the left foot",), id="x")])
+    ds = build_custom(["builtin:s01"], OPTS, pairs_file=pairs, gallery="targets")
+    clips = {s.id: s for s in builtin_library(subjects=("s01",))}
+    a = clips[WAVE].joints[5]
+    b = place_like(clips[walk].joints[130], a)
+    expected = get_annotator("kinematic").describe(a, b, k=1, seed=0)[0].text
+    assert ds.texts("kinematic", "x") == [expected]
+    assert "pivot" not in expected.lower() and "long way" not in expected.lower()

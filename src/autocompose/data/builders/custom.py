@@ -34,6 +34,7 @@ from autocompose.data.build import BuildOptions, dataset_from_pairset, pose_id, 
 from autocompose.data.builders.mocap import collection_cards, load_unique
 from autocompose.data.format import CPRDataset, Gallery, safe_id
 from autocompose.errors import AutocomposeError
+from autocompose.pairs.mining import place_like
 from autocompose.pairs.pairset import Pair, PairSet
 from autocompose.poses.sequence import PoseSequence
 from autocompose.poses.transforms import pose_difference
@@ -161,7 +162,12 @@ def build_custom(
     pairs, texts = read_pairs_file(Path(pairs_file), index)
     by_id = {s.id: s for s in sequences}
     refs = np.stack([by_id[p.ref_seq].joints[p.ref_frame] for p in pairs])
+    # as mining does: a target from another clip is re-placed at the reference's position and facing,
+    # so the describers do not narrate the turn and travel between two recordings
     tgts = np.stack([by_id[p.tgt_seq].joints[p.tgt_frame] for p in pairs])
+    for i, p in enumerate(pairs):
+        if p.kind == "cross_sequence":
+            tgts[i] = place_like(tgts[i], refs[i])
     masks = np.stack([by_id[p.ref_seq].joint_mask & by_id[p.tgt_seq].joint_mask for p in pairs])
     pairset = PairSet(pairs, refs.astype(np.float32), tgts.astype(np.float32), masks, {"split_by": "given (test only)"})
     card = {
