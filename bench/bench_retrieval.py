@@ -2,7 +2,11 @@
 
 Targets (issue 5): training the default model on ~10k pairs × k=3 in < 10 min on the 2-core
 machine (text embedding included, cold cache); query encoding + search < 5 ms per query on a
-100k-pose gallery.
+100k-pose gallery (issue 14: end to end through ``SearchEngine.search``, text encoder included,
+every text different so the text cache never answers).
+
+    python bench/bench_retrieval.py                  # everything (about 10 min on 2 cores)
+    python bench/bench_retrieval.py --only queries   # single-query latency on a 100k gallery
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from autocompose.poses.transforms import mirror, rotate_y
 from autocompose.retrieval.config import TrainConfig
 from autocompose.retrieval.encoders import SentenceEncoder
 from autocompose.retrieval.text_onnx import OnnxSentenceEncoder
-from autocompose.retrieval.train import build_model, train
+from autocompose.retrieval.train import train
 
 
 def _encoders() -> dict:
@@ -104,56 +108,84 @@ def bench_training(work: Path) -> None:
     )
 
 
-@torch.no_grad()
-def bench_queries() -> None:
-    torch.set_num_threads(2)
+def _distinct_texts(n: int) -> list[str]:
+    """``n`` different transition texts (so no query is answered from the engine's text cache)."""
+    verbs = ["raise", "lower", "bend", "straighten", "swing", "lift", "stretch", "drop"]
+    parts = ["left arm", "right arm", "left knee", "right knee", "both arms", "head", "torso", "left leg", "right leg"]
+    extras = ["", " slightly", " above your head", " to the side", " forward", " and lean back", " and turn to the left"]
+    texts = [f"{v} your {p}{e}" for e in extras for p in parts for v in verbs]
+    return texts[:n]
+
+
+def bench_queries(work: Path, n_gallery: int = 100_000, n_queries: int = 200) -> None:
+    """Single queries end to end through ``SearchEngine.search`` (the path ``/search`` takes): text
+    encoding (every text different: no cache hits), pose encoding, composition and the gallery index,
+    on a ``n_gallery``-pose gallery: the default ``auto`` index against an exact flat one, per text
+    runtime and thread count."""
+    import faiss
+
+    from autocompose.data.format import PoseTable
+    from autocompose.retrieval.text_onnx import text_encoder
+    from autocompose.serve.engine import SearchEngine
+
+    os.environ["AUTOCOMPOSE_CACHE"] = str(work / "cache")
+    ds = build_builtin(None, BuildOptions(annotators=("kinematic",), k=1, mining=MiningConfig(max_per_sequence=10)))
+    small = ds.save(work / "small")
+    train(TrainConfig(dataset=small, out=work / "run", epochs=1), progress=False, log=lambda _: None)
     frames = np.concatenate([s.joints for s in builtin_library()])
     rng = np.random.default_rng(0)
-    gallery = np.concatenate([frames, mirror(frames), rotate_y(frames, 0.7)])[:100_000]
-    gallery = gallery + rng.normal(0, 0.01, gallery.shape).astype(np.float32)
-    mask = np.ones(gallery.shape[:2], bool)
-    model = build_model(TrainConfig()).eval()
-    t0 = time.perf_counter()
-    g = torch.cat([model.pose.encode(gallery[i : i + 8192], mask[i : i + 8192]) for i in range(0, len(gallery), 8192)])
-    print(f"gallery: {len(g)} poses encoded in {time.perf_counter() - t0:.1f} s; {g.element_size() * g.shape[1]} bytes per pose")
-    encoders = {
-        "torch (today)": SentenceEncoder().eval(),
-        "onnx fp32": OnnxSentenceEncoder("onnx"),
-        "onnx int8": OnnxSentenceEncoder("onnx-int8"),
-    }
-    texts = [
-        "raise your left arm above your head and bend the right knee",
-        "lean forward and lower both arms",
-        "turn to the left",
-    ]
-    tops: dict[str, list[set[int]]] = {}
-    for name, encoder in encoders.items():
-        times, search_only, tops[name] = [], [], []
-        for i in range(120):
-            ref = gallery[i * 997 % len(gallery)][None]
-            t0 = time.perf_counter()
-            text = model.encode_text(encoder([texts[i % 3]]))
-            q = model.compose(model.pose.encode(ref, mask[:1]), text)
-            t1 = time.perf_counter()
-            top = torch.topk(q @ g.t(), 10).indices
-            t2 = time.perf_counter()
-            assert len(top[0]) == 10
-            times.append(t2 - t0)
-            search_only.append(t2 - t1)
-            tops[name].append(set(top[0].tolist()))
-        times, search_only = np.array(times[5:]) * 1e3, np.array(search_only[5:]) * 1e3
-        agree = np.mean([len(a & b) / 10 for a, b in zip(tops[name], tops["torch (today)"], strict=True)])
-        print(
-            f"query on a 100k gallery, top-10, 2 threads, text {name}: median {np.median(times):.1f} ms, "
-            f"p95 {np.percentile(times, 95):.1f} ms (text encoding + composition + exact search; target < 5 ms); "
-            f"search alone median {np.median(search_only):.2f} ms; top-10 overlap with torch {agree:.3f}"
-        )
-    encoder = encoders["onnx int8"]
-    batch = [texts[i % 3] for i in range(64)]
-    t0 = time.perf_counter()
-    q = model.compose(model.pose.encode(gallery[:64], mask[:64]), model.encode_text(encoder(batch)))
-    torch.topk(q @ g.t(), 10)
-    print(f"batched (64 queries, onnx int8): {(time.perf_counter() - t0) * 1e3 / 64:.2f} ms per query")
+    extra = n_gallery - len(ds.poses.ids)
+    pool = np.concatenate([frames, mirror(frames), rotate_y(frames, 0.7)])
+    joints = pool[rng.integers(len(pool), size=extra)] + rng.normal(0, 0.01, (extra, *frames.shape[1:])).astype(np.float32)
+    t = ds.poses
+    ds.poses = PoseTable(
+        ids=[*t.ids, *(f"bench-{i:06d}" for i in range(extra))],
+        sequence=[*t.sequence, *(["bench"] * extra)],
+        frame=[*t.frame, *range(extra)],
+        subject=[*t.subject, *(["bench"] * extra)],
+        joints=np.concatenate([t.joints, joints]),
+        mask=np.concatenate([t.mask, np.ones(joints.shape[:2], bool)]),
+    )
+    folder = ds.save(work / "gallery")
+    texts = _distinct_texts(n_queries)
+    refs = [pool[(i * 997) % len(pool)] for i in range(n_queries)]
+    tops: dict[str, list[set[str]]] = {}
+    for kind in ("flat", "auto"):
+        t0 = time.perf_counter()
+        engine = SearchEngine(work / "run" / "best.pt", folder, kind)
+        print(f"{kind} index over {len(engine.index):,} poses ({engine.index.kind}) built in {time.perf_counter() - t0:.0f} s")
+        for runtime in ("torch", "onnx", "onnx-int8"):
+            for threads, text_threads in ((1, 1), (1, 2), (2, 2)):
+                torch.set_num_threads(threads)
+                faiss.omp_set_num_threads(threads)
+                engine.text_encoder = text_encoder(True, runtime, text_threads)
+                engine._text_cache.clear()
+                engine.search(refs[0], "warm up the encoders", 10)
+                times, text_ms, found = [], [], []
+                for ref, text in zip(refs, texts, strict=True):
+                    t0 = time.perf_counter()
+                    hits = engine.search(ref, text, 10)
+                    times.append(time.perf_counter() - t0)
+                    found.append({i for i, _ in hits})
+                for text in texts[:50]:
+                    t0 = time.perf_counter()
+                    engine.text_encoder([text + " again"])
+                    text_ms.append(time.perf_counter() - t0)
+                config = f"{runtime} {threads}/{text_threads}"
+                tops[f"{kind} {config}"] = found
+                ms = np.array(times) * 1e3
+                exact = tops.get(f"flat {config}", found)
+                overlap = np.mean([len(a & b) / 10 for a, b in zip(found, exact, strict=True)])
+                vs_torch = np.mean(
+                    [len(a & b) / 10 for a, b in zip(found, tops[f"{kind} torch {threads}/{text_threads}"], strict=True)]
+                )
+                print(
+                    f"  {kind:4s} text {runtime:9s} threads torch+faiss {threads} / text {text_threads}: single query "
+                    f"p50 {np.median(ms):.2f} ms, p95 {np.percentile(ms, 95):.2f} ms (target p50 < 5 ms); text encoding "
+                    f"alone p50 {np.median(text_ms) * 1e3:.2f} ms; top-10 overlap with exact {overlap:.3f}, with torch text "
+                    f"{vs_torch:.3f}",
+                    flush=True,
+                )
 
 
 def bench_runtime_recall(work: Path) -> None:
@@ -175,11 +207,21 @@ def bench_runtime_recall(work: Path) -> None:
 
 
 def main() -> None:
-    bench_text_embedding()
-    bench_queries()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=("text", "queries", "recall", "training"), help="run one part")
+    parser.add_argument("--gallery", type=int, default=100_000, help="gallery size of the single-query benchmark")
+    only = (args := parser.parse_args()).only
+    if only in (None, "text"):
+        bench_text_embedding()
     with tempfile.TemporaryDirectory() as tmp:
-        bench_runtime_recall(Path(tmp) / "recall")
-        bench_training(Path(tmp))
+        if only in (None, "queries"):
+            bench_queries(Path(tmp) / "queries", args.gallery)
+        if only in (None, "recall"):
+            bench_runtime_recall(Path(tmp) / "recall")
+        if only in (None, "training"):
+            bench_training(Path(tmp))
 
 
 if __name__ == "__main__":

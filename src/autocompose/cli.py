@@ -976,7 +976,7 @@ def serve_cmd(
     index: Annotated[
         str,
         typer.Option(
-            help="auto (exact flat index below 100,000 poses, IVF above: recall@10 >= 0.99), flat (always exact), "
+            help="auto (exact flat index below 20,000 poses, IVF above: recall@10 >= 0.99), flat (always exact), "
             "hnsw or ivf (approximate)."
         ),
     ] = "auto",

@@ -156,8 +156,9 @@ class OnnxSentenceEncoder:
         return self
 
 
-def text_encoder(pretrained: bool, runtime: TextRuntime) -> SentenceEncoder | OnnxSentenceEncoder:
-    """The sentence encoder for a model config: torch for random weights or ``runtime='torch'``, else ONNX."""
+def text_encoder(pretrained: bool, runtime: TextRuntime, threads: int | None = None) -> SentenceEncoder | OnnxSentenceEncoder:
+    """The sentence encoder for a model config: torch for random weights or ``runtime='torch'``, else ONNX
+    (``threads``: ONNX Runtime's intra-op threads; None = torch's current count)."""
     if not pretrained or runtime == "torch":
         return SentenceEncoder(pretrained=pretrained).eval()
-    return OnnxSentenceEncoder(runtime)
+    return OnnxSentenceEncoder(runtime, threads=threads)

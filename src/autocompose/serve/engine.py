@@ -36,9 +36,16 @@ class SearchEngine:
         annotator: str = "kinematic",
         split: str | None = None,
         threads: int | None = None,
+        text_threads: int | None = None,
     ) -> None:
         """``threads`` sets torch's and faiss's thread counts (process-wide; ``autocompose serve`` uses 1,
-        which suits a server answering many clients at once); None leaves them alone."""
+        which suits a server answering many clients at once); None leaves them alone. ``text_threads``
+        is the ONNX text encoder's intra-op thread count (None: as ``threads``, else torch's count).
+
+        For the lowest single-query latency on 2 cores use ``threads=1, text_threads=2``: one pose and
+        one composition are too small to gain from a second thread (a second one costs more in
+        synchronisation than it saves, in torch and in faiss alike), MiniLM's layers are not
+        (``bench/bench_retrieval.py --only queries``)."""
         if threads is not None:
             import faiss
 
@@ -49,7 +56,9 @@ class SearchEngine:
         self.dataset = CPRDataset.load(dataset)
         if self.dataset.poses.joints is None:
             raise AutocomposeError(f"dataset {self.dataset.name!r} is image-only; the pose search needs 3D joints")
-        self.text_encoder = text_encoder(self.model.cfg.text_model == "minilm", self.model.cfg.text_runtime)
+        self.text_encoder = text_encoder(
+            self.model.cfg.text_model == "minilm", self.model.cfg.text_runtime, text_threads if text_threads else threads
+        )
         self.annotator = get_annotator(annotator)
         ids = self.dataset.galleries[split].poses if split else self.dataset.poses.ids
         folder = self.checkpoint.parent / f"index-{self.dataset.name}-{split or 'all'}-{index_kind}"
