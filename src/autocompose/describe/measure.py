@@ -75,68 +75,80 @@ def _yaw_of_line(v: np.ndarray) -> float:
     return float(np.degrees(np.arctan2(-v[2], v[0])))
 
 
+# joint rows, looked up once (pose_state runs twice per described pair: the describer's speed target)
+_SIDES = (("left", 1.0, "right"), ("right", -1.0, "left"))
+_ARM_ROWS = {s: (J(f"{s}_shoulder"), J(f"{s}_elbow"), J(f"{s}_wrist")) for s, _, _ in _SIDES}
+_LEG_ROWS = {s: (J(f"{s}_hip"), J(f"{s}_knee"), J(f"{s}_ankle"), J(f"{o}_ankle")) for s, _, o in _SIDES}
+_FEET = tuple(J(x) for x in ("left_foot", "right_foot", "left_ankle", "right_ankle"))
+_PELVIS, _SPINE2, _NECK, _HEAD, _NOSE = (J(x) for x in ("pelvis", "spine2", "neck", "head", "nose"))
+_LSHO, _RSHO, _LHIP, _RHIP = (J(x) for x in ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
+
+
+def _hand_level(y: float, pelvis_y: float, spine2_y: float, shoulder_y: float, neck_y: float, head_y: float) -> int:
+    """Index into ``HAND_LEVELS`` of a wrist at height ``y`` (body frame)."""
+    if y < pelvis_y - 0.08:
+        return 0
+    if y < spine2_y:
+        return 1
+    if y < shoulder_y - 0.08:
+        return 2
+    if y < neck_y + 0.03:
+        return 3
+    return 4 if y < head_y + 0.1 else 5
+
+
 def pose_state(pose: np.ndarray, mask: np.ndarray | None = None) -> PoseState:
     """Measure one pose ``(J, 3)`` (canonical frame); masked joints are not used."""
     mask = np.ones(len(pose), bool) if mask is None else np.asarray(mask, bool)
     n = normalise(pose).astype(np.float64)
     arms, legs = {}, {}
-    feet = [J(x) for x in ("left_foot", "right_foot", "left_ankle", "right_ankle") if mask[J(x)]]
+    feet = [row for row in _FEET if mask[row]]
     floor = float(pose[feet, 1].min()) if feet else float(pose[:, 1].min())
-    for side, sign in (("left", 1.0), ("right", -1.0)):
-        sh, el, wr = n[J(f"{side}_shoulder")], n[J(f"{side}_elbow")], n[J(f"{side}_wrist")]
+    pelvis_y, spine2_y, neck_y, head_y = n[_PELVIS][1], n[_SPINE2][1], n[_NECK][1], n[_HEAD][1]
+    for side, sign, _ in _SIDES:
+        i_sh, i_el, i_wr = _ARM_ROWS[side]
+        sh, el, wr = n[i_sh], n[i_el], n[i_wr]
         reach = wr - sh
         y = wr[1]
-        level = (
-            0
-            if y < n[J("pelvis")][1] - 0.08
-            else 1
-            if y < n[J("spine2")][1]
-            else 2
-            if y < sh[1] - 0.08
-            else 3
-            if y < n[J("neck")][1] + 0.03
-            else 4
-            if y < n[J("head")][1] + 0.1
-            else 5
-        )
+        level = _hand_level(y, pelvis_y, spine2_y, sh[1], neck_y, head_y)
+        upper = el - sh
         arms[side] = LimbState(
-            _angle(el - sh, wr - el), _angle(el - sh, _DOWN), float(reach[2]), float(sign * reach[0]), float(y), level
+            _angle(upper, wr - el), _angle(upper, _DOWN), float(reach[2]), float(sign * reach[0]), float(y), level
         )
-        hip, kn, an = n[J(f"{side}_hip")], n[J(f"{side}_knee")], n[J(f"{side}_ankle")]
-        other = n[J(f"{'right' if side == 'left' else 'left'}_ankle")]
-        lifted = int(pose[J(f"{side}_ankle"), 1] - floor > 0.12 and an[1] - other[1] > 0.08)
+        i_hip, i_kn, i_an, i_other = _LEG_ROWS[side]
+        hip, kn, an, other = n[i_hip], n[i_kn], n[i_an], n[i_other]
+        lifted = int(pose[i_an, 1] - floor > 0.12 and an[1] - other[1] > 0.08)
+        thigh = kn - hip
         legs[side] = LimbState(
-            _angle(kn - hip, an - kn),
-            _angle(kn - hip, _DOWN),
+            _angle(thigh, an - kn),
+            _angle(thigh, _DOWN),
             float(an[2] - hip[2]),
             float(sign * (an[0] - hip[0])),
             float(an[1]),
             lifted,
         )
-    spine = n[J("neck")] - n[J("pelvis")]
-    twist = _wrap(
-        _yaw_of_line(n[J("left_shoulder")] - n[J("right_shoulder")]) - _yaw_of_line(n[J("left_hip")] - n[J("right_hip")])
-    )
-    head_vec = n[J("head")] - n[J("neck")]
+    spine = n[_NECK] - n[_PELVIS]
+    shoulder_yaw = _yaw_of_line(n[_LSHO] - n[_RSHO])
+    twist = _wrap(shoulder_yaw - _yaw_of_line(n[_LHIP] - n[_RHIP]))
+    head_vec = n[_HEAD] - n[_NECK]
     turn = look = None
-    if mask[J("nose")]:
-        face = n[J("nose")] - n[J("head")]
-        shoulder_yaw = _yaw_of_line(n[J("left_shoulder")] - n[J("right_shoulder")])
+    if mask[_NOSE]:
+        face = n[_NOSE] - n[_HEAD]
         turn = _wrap(float(np.degrees(np.arctan2(face[0], face[2]))) - shoulder_yaw)
         look = float(np.degrees(np.arctan2(face[1], np.hypot(face[0], face[2]))))
+    lean_left = float(np.degrees(np.arctan2(spine[0], spine[1])))
     return PoseState(
         arms=arms,
         legs=legs,
         lean_forward=float(np.degrees(np.arctan2(spine[2], spine[1]))),
-        lean_left=float(np.degrees(np.arctan2(spine[0], spine[1]))),
+        lean_left=lean_left,
         twist_left=twist,
         head_turn_left=turn,
         head_look_up=look,
-        head_tilt_left=float(np.degrees(np.arctan2(head_vec[0], head_vec[1])))
-        - float(np.degrees(np.arctan2(spine[0], spine[1]))),
-        root_height=float(pose[J("pelvis"), 1] - floor),
+        head_tilt_left=float(np.degrees(np.arctan2(head_vec[0], head_vec[1]))) - lean_left,
+        root_height=float(pose[_PELVIS, 1] - floor),
         facing=float(np.degrees(facing_angle(pose))),
-        root_xz=pose[J("pelvis"), [0, 2]].astype(np.float64),
+        root_xz=pose[_PELVIS, [0, 2]].astype(np.float64),
     )
 
 
