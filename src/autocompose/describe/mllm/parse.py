@@ -18,7 +18,7 @@ import numpy as np
 from autocompose.describe.base import NO_CHANGE, Movement, TransitionDescription, Variant
 from autocompose.describe.kinematic import THRESHOLDS
 from autocompose.describe.measure import Change, lateral_deltas, limb_deltas, measure
-from autocompose.poses.skeleton import BODY_PART_NAMES
+from autocompose.poses.skeleton import BODY_PART_NAMES, BODY_PART_SWAP
 
 
 class AnswerError(ValueError):
@@ -42,9 +42,11 @@ _DIRECTION_WORDS = {
     "right": r"\bright\b",
     "up": r"\bup(?:wards?)?\b|\bhigher\b",
     "down": r"\bdown(?:wards?)?\b|\blower\b",
-    "out": r"\bout(?:wards?)?\b|\bwider\b|\baway from\b|\bapart\b|\bto the side\b|\bsideways\b",
-    "in": r"\binwards?\b|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close))|\bin$|\bcloser\b|\btogether\b|\bacross\b"
-    r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))",
+    "out": r"\bout(?:wards?)?\b|\bwider\b|\baway from\b|\bapart\b|\bto the side\b|\bsideways\b|\buncross",
+    "in": r"\binwards?\b|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close|so\b|under|line))|\bin$|\bcloser\b"
+    r"|\btogether\b|\bacross\b|\bcross(?:es|ed|ing)?\b|\bmidline\b|\bunder (?:the |your )?(?:body|hips?|pelvis|torso)\b"
+    r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))"
+    r"|\bto (?:your |the )?(?:other|opposite|left|right) (?:knee|foot|ankle|leg|calf|thigh|shin|hand|arm|elbow|wrist)",
 }
 _UP_PLACE = (
     r"\boverhead\b|\babove (?:your |the )?(?:head|shoulders?)\b|\b(?:shoulder|chest|head|face|eye|chin) (?:height|level)\b"
@@ -62,7 +64,18 @@ _BEND = r"\bbend|\bbent\b|\bflex|\bfold|\bcurl|\btuck|\bsoften|\bstay low\b|\bcr
 _STRAIGHTEN = r"\bstraighten|\bstraight\b|\bextend|\bunbend|\bstretch|\block\b"
 _PLACE = (
     r"\btouch|\bmove|\bbring|\bplace|\bput\b|\bshift|\bswing|\bpull|\bpush|\bsweep|\bcross|\bdraw|\bslide|\btake\b|\bposition"
+    r"|\bangle|\bdrift|\bopen\b|\bhave\b|\bset\b|\bkeep\b"
 )
+#: Where a hand is put, read as the arm movement that gets it there from a neutral stance:
+#: hands to the head / face are raised, to the hips / waist / chest the elbow bends, to the
+#: knees / thighs / floor the arm goes down.
+_HAND_TARGETS: tuple[tuple[str, str], ...] = (
+    (r"\b(?:to|on|at|by|against|touch\w*)\b.*\b(?:head|face|chin|ears?|forehead|neck|mouth|cheek)\b", "raise"),
+    (r"\b(?:to|on|at|against|touch\w*)\b.*\b(?:hips?|waist|chest|belly|stomach|navel|ribs)\b", "bend"),
+    (r"\b(?:to|on|at|against|touch\w*)\b.*\b(?:knees?|thighs?|shins?|ankles?|toes|feet|foot|floor|ground)\b", "lower"),
+)
+#: Clauses that say where a limb points or faces (a rotation the measurement has no feature for).
+_ORIENTATION = r"\bturn|\brotat|\btwist|\bpoint|\bfac(?:e|ing)\b|\bpalms?\b|\bangle of\b|\bdegrees?\b"
 _LEG_LIFT = (
     r"\bkick|\bswing\b|\blift|\braise|\bpick\b.*\bup\b|\bbring\b.*\bup\b|\boff the (?:floor|ground)|\bknee up\b"
     r"|\bin the air\b|\babove the (?:floor|ground)"
@@ -115,10 +128,12 @@ def _arm_movement(part: str, c: str) -> tuple[str, str | None] | None:
         return "lower", None
     if _has(_RAISE, c) or _has(_UP_PLACE, c):
         return "raise", None
-    if _has(_PLACE, c):
-        d = _limb_direction(part, c)
-        if d:
-            return "move", d
+    target = next((action for pattern, action in _HAND_TARGETS if _has(pattern, c)), None)
+    if target is not None:
+        return target, None
+    d = _limb_direction(part, c)
+    if d and (_has(_PLACE, c) or not _has(_ORIENTATION, c)):  # 'right hand forward': a placement without its verb
+        return "move", d
     return None
 
 
@@ -129,9 +144,13 @@ def _leg_movement(part: str, c: str) -> tuple[str, str | None] | None:
         return "step", "out"
     if _has(r"\b(?:feet|legs) together\b|\bnarrow", c):
         return "step", "in"
-    if _has(r"\bstep|\bdraw|\bplace|\bslide|\bwalk|\btrail|\bshift|\bmove|\bput\b|\bbring|\bplant", c) and not _has(
-        r"\bdown\b|\bon the (?:floor|ground)\b", c
-    ):
+    if _has(r"\b(?:on|onto|against) (?:your |the )?(?:other|opposite|left|right) (?:knee|thigh|calf|shin)", c):
+        return "lift", None  # 'place the left foot on the right knee': the foot leaves the floor
+    if _has(
+        r"\bstep|\bdraw|\bplace|\bslide|\bwalk|\btrail|\bshift|\bmove|\bput\b|\bbring|\bplant|\bangle|\bdrift|\bcross"
+        r"|\buncross|\btouch|\bswivel|\bset\b|\bhave\b|\bkeep\b|\bjump",
+        c,
+    ) and not _has(r"\bdown\b|\bon the (?:floor|ground)\b", c):
         d = _limb_direction(part, c)
         if d or _has(r"\bstep", c):
             return "step", d
@@ -140,9 +159,14 @@ def _leg_movement(part: str, c: str) -> tuple[str, str | None] | None:
     if _has(_BEND, c):
         return "bend", None
     if _has(
-        r"\blower|\bdrop|\b(?:put|set|bring|place|plant)\b.*\b(?:down|floor|ground)\b|\bback down\b|\bon the (?:floor|ground)", c
+        r"\blower|\bdrop|\b(?:put|set|bring|place|plant)\b.*\b(?:down|floor|ground)\b|\bback down\b|\bon the (?:floor|ground)"
+        r"|\bplant|\bflat\b",
+        c,
     ):
         return "put_down", None
+    d = _limb_direction(part, c)
+    if d and not _has(_ORIENTATION, c):  # 'right foot to the right': a placement without its verb
+        return "step", d
     return None
 
 
@@ -155,7 +179,7 @@ def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
     if part == "torso":
         if _has(r"\btwist|\brotate|\bturn|\bswivel", c):
             return "twist", _direction(c, ("left", "right"))
-        if _has(r"\barch|\blean\b.*\bback|\btilt\b.*\bback|\bupright\b|\bstraighten|\bsit up|\bstand tall", c):
+        if _has(r"\barch|\blean\b.*\bback|\btilt\b.*\bback|\bupright\b|\bstraighten|\bsit up|\bstand tall|\bsquare", c):
             return "lean", "back"
         if _has(r"\blower|\blean|\btip|\btilt|\bbend|\bhinge|\bhunch|\bround|\bfold|\bbow|\bcurl|\bcrunch|\bslouch", c):
             return "lean", _direction(c, ("forward", "back", "left", "right")) or "forward"
@@ -181,17 +205,80 @@ def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
         if _has(r"\blook\b.*\b(?:straight|ahead|forward)|\bface forward|\bhead up\b", c):
             return "look", "up"
     elif part == "whole_body":
-        if _has(r"\bturn|\brotate|\bpivot|\bspin|\bface\b", c):
+        if _has(r"\bturn|\brotate|\bpivot|\bspin|\bfac(?:e|ing)\b|\bback (?:is |should be )?(?:facing |to(?:wards?)? )", c):
             return "turn", _direction(c, ("left", "right"))
         if _has(_BODY_LOWER, c) or _has(r"\bdown\b", c):
             return "lower", None
         if _has(r"\bweight\b", c) and _direction(c, ("left", "right")):
             return "move", _direction(c, ("left", "right"))
-        if _has(r"\bstand up|\brise|\bstraighten up|\bstand tall|\bcome up|\bget up|\bstand upright|\bpush up", c):
+        if _has(
+            r"\bstand up|\brise|\bstraighten up|\bstand\b.*\b(?:tall|upright|straight)|\bcome up|\bget up|\bpush up"
+            r"|\bupright\b|\bstand(?:ing)? taller|\b(?:lift|spring|push) (?:yourself )?up\b|\boff the (?:floor|ground)\b",
+            c,
+        ):
             return "raise", None
         if _has(r"\bmove|\bwalk|\btravel|\bshift|\bstep|\bgo\b|\bjump|\bhop|\blunge|\bslide|\bbring", c):
             return "move", _direction(c, ("forward", "back", "left", "right"))
     return None
+
+
+#: Stance and weight phrases, whichever line or clause says them ('widen the stance', 'balance on the
+#: left leg', 'take your weight onto it'); read into the leg and whole-body movements they imply.
+_WIDEN = r"\bwiden|\bwider (?:stance|base)|\b(?:feet|legs|stance)\b.*\b(?:apart|wider)\b|\bspread\b.*\b(?:feet|legs)\b"
+_NARROW = (
+    r"\bnarrow|\b(?:feet|legs|heels|ankles)\b.*\b(?:together|closer|meet|touch)|\b(?:shorter|smaller|closer) stance"
+    r"|\bclose (?:the|your) stance|\btogether\b.*\b(?:feet|legs)\b"
+)
+_ON_ONE_LEG = re.compile(
+    r"\b(?:balanc\w*|stand\w*|hop\w*|perch\w*|support\w*|rest\w*)\b.*?\bon (?:the |your |just |only )*(left|right) (?:leg|foot)"
+)
+_WEIGHT_ONTO = re.compile(r"\bweight\b.*?\b(?:on|onto|over|into|to|through)\b (?:the |your )?(?:(left|right)\b|(it|this|that)\b)")
+_BOTH_FEET = r"\bon both (?:feet|legs)\b|\bboth feet (?:on|to) the (?:floor|ground)\b|\bweight (?:even|equal|centred|centered)"
+
+
+def _stance_claims(part: str, c: str) -> list[tuple[str, str, str | None]]:
+    """(part, action, direction) of the stance and weight statements in one clause about ``part``.
+
+    Widening / narrowing the stance steps both feet out / in (on a leg line, that leg's); balancing or standing on one leg
+    lifts the other and shifts the weight (the pelvis over that foot: a whole-body move to that
+    side); taking the weight onto a leg ('it' = the line's own leg) shifts it to that side;
+    standing on both feet puts a lifted foot down (either: the answer does not say which).
+    """
+    legs = (part,) if part in ("left_leg", "right_leg") else ("left_leg", "right_leg")  # a leg line: that leg
+    if _has(_WIDEN, c):
+        return [(leg, "step", "out") for leg in legs]
+    if _has(_NARROW, c):
+        return [(leg, "step", "in") for leg in legs]
+    one = _ON_ONE_LEG.search(c)
+    if one:
+        side = one.group(1)
+        return [(BODY_PART_SWAP[f"{side}_leg"], "lift", None), ("whole_body", "move", side)]
+    weight = _WEIGHT_ONTO.search(c)
+    if weight:
+        side = weight.group(1) or (part.split("_")[0] if part.endswith("_leg") else None)
+        return [("whole_body", "move", side)] if side else []
+    if _has(_BOTH_FEET, c):
+        return [(leg, "put_down", None) for leg in legs]
+    return []
+
+
+def clause_claims(part: str, c: str) -> list[tuple[str, str, str | None]]:
+    """Every (part, action, direction) one clause about ``part`` claims, in the kinematic describer's terms.
+
+    The part's own lexicon (``_clause_movement``) first; a whole-body clause the whole-body lexicon
+    cannot read is read as the torso's ('hunch forward'); stance and weight phrases of whole-body and
+    leg clauses add the leg and whole-body movements they imply (``_stance_claims``).
+    """
+    out: list[tuple[str, str, str | None]] = []
+    if part in ("whole_body", "left_leg", "right_leg"):
+        out = _stance_claims(part, c)
+    found = _clause_movement(part, c)
+    if found is None and part == "whole_body" and not out:
+        found = _clause_movement("torso", c)
+        part = "torso" if found else part
+    if found is not None and not (out and part == "whole_body" and found[0] == "move"):  # 'shift the weight onto …': said above
+        out.insert(0, (part, found[0], found[1]))
+    return list(dict.fromkeys(out))
 
 
 # ---------------------------------------------------------------- free text (FIXMYPOSE, instructions)
@@ -262,15 +349,9 @@ def text_movements(text: str) -> list[tuple[str, list[Movement]]]:
         moves: list[Movement] = []
         if not _HOLD.search(c):
             for part in parts:
-                found = _clause_movement(part, c)
-                if found is None and part == "whole_body":  # 'tilt your body forward': the torso's lexicon
-                    found = _clause_movement("torso", c)
-                    part = "torso" if found else part
-                if found is None and part in ("torso", "whole_body") and _PART_MENTION.search(c) is None:
-                    continue
-                if found:
-                    moves.append(Movement(part=part, action=found[0], direction=found[1]))  # type: ignore[arg-type]
-        out.append((c, moves))
+                for p, action, direction in clause_claims(part, c):
+                    moves.append(Movement(part=p, action=action, direction=direction))  # type: ignore[arg-type]
+        out.append((c, list(dict.fromkeys(moves))))
     return out
 
 
@@ -305,6 +386,13 @@ def _part_name(name: str) -> str | None:
     return key if key in BODY_PART_NAMES else None
 
 
+_SMALL = r"\bslight(?:ly)?\b|\ba (?:little|bit|touch)\b|\bsomewhat\b|\bgently\b|\ba tad\b|\bpartly\b|\bhalf"
+_LARGE = (
+    r"\bfully\b|\bdeep(?:ly)?\b|\ba lot\b|\bhigh\b|\ball the way\b|\bfar\b|\bstrongly\b|\bcompletely\b"
+    r"|\bwide\b|\boverhead\b|\babove (?:your |the )?head\b|\bsharply\b"
+)
+
+
 def statement_movements(part: str, statement: str) -> list[Movement]:
     """Movements named in one part statement, clause by clause (empty for 'no change').
 
@@ -312,14 +400,20 @@ def statement_movements(part: str, statement: str) -> list[Movement]:
     lift/put down/step for legs, lean/twist for the torso, look/turn/tilt for the head,
     move/turn/lower/raise for the whole body); clauses it cannot read give nothing.
     """
+    return list(line_claims(part, statement))
+
+
+def line_claims(part: str, statement: str) -> dict[Movement, int]:
+    """The movements of one part line (``clause_claims`` of each clause, stance phrases may name
+    other parts), each with the amount its clause's words give: −1 small, 0 unsaid, +1 large."""
     s = statement.lower().strip()
     if not s or s.startswith(NO_CHANGE) or s in ("none", "unchanged", "n/a"):
-        return []
-    out: list[Movement] = []
+        return {}
+    out: dict[Movement, int] = {}
     for clause in _CLAUSE.split(s):
-        found = _clause_movement(part, clause.strip())
-        if found and (found[0], found[1]) not in {(m.action, m.direction) for m in out}:
-            out.append(Movement(part=part, action=found[0], direction=found[1]))  # type: ignore[arg-type]
+        amount = 1 if _has(_LARGE, clause) else -1 if _has(_SMALL, clause) else 0
+        for p, action, direction in clause_claims(part, clause.strip()):
+            out.setdefault(Movement(part=p, action=action, direction=direction), amount)  # type: ignore[arg-type]
     return out
 
 
@@ -340,7 +434,7 @@ def parse_answer(text: str, k: int, annotator: str, version: str, variant: Varia
         raise AnswerError("'instructions' missing or not a list of non-empty strings")
     if len(instructions) < k:
         raise AnswerError(f"{len(instructions)} instructions, {k} asked")
-    moves = [m for p, s in parts.items() for m in statement_movements(p, s)]
+    moves = list(dict.fromkeys(m for p, s in parts.items() for m in statement_movements(p, s)))
     return [
         TransitionDescription(
             parts=parts, text=t.strip(), movements=moves, annotator=annotator, annotator_version=version, variant=variant
@@ -409,6 +503,15 @@ class SideEvidence:
         return 1 if d >= SIDE_MARGIN else -1 if d <= -SIDE_MARGIN else 0
 
 
+def _answer_claims(desc: TransitionDescription) -> dict[Movement, int]:
+    """Every movement the answer's part lines claim, with its amount word (``line_claims``; the first line wins)."""
+    out: dict[Movement, int] = {}
+    for part, statement in desc.parts.items():
+        for m, amount in line_claims(part, statement).items():
+            out.setdefault(m, amount)
+    return out
+
+
 def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvidence]:
     """Every sided or left/right claim of the answer's part lines, weighed against how each side moved.
 
@@ -419,58 +522,39 @@ def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvide
     """
     limbs = {side: limb_deltas(change, side) for side in ("left", "right")}
     lateral = lateral_deltas(change)
-    claims = {part: _amounts(part, statement) for part, statement in desc.parts.items()}
+    claims = _answer_claims(desc)
+    amounts = {(m.part, m.action, m.direction): a for m, a in claims.items()}
     out: list[SideEvidence] = []
-    for part, statement in desc.parts.items():
-        for m in statement_movements(part, statement):
-            if part in _SIDED:
-                side, limb = part.split("_")
-                rule = _LIMB_EVIDENCE.get((limb, m.action, m.direction if m.action in ("move", "step") else None))
-                if rule is None:
-                    continue
-                feature, sign, unit = rule
-                other = "right" if side == "left" else "left"
-                named, mirrored = sign * limbs[side][feature] / unit, sign * limbs[other][feature] / unit
-                alt = _ALSO_EVIDENCE.get((limb, m.action))
-                if alt is not None:  # 'raise the arm' is also said of a hand brought up by bending the elbow
-                    f2, s2, u2 = alt  # credited to the named side only: it may excuse a claim, never accuse one
-                    named = max(named, s2 * limbs[side][f2] / u2)
-                twin = claims.get(f"{other}_{limb}", {}).get((m.action, m.direction))
-                if twin is not None:  # both sides claim it: only the amounts the answer gives can tell them apart
-                    said = claims[part][(m.action, m.direction)] - twin
-                    if said == 0 or abs(named - mirrored) < SIDE_MARGIN:
-                        named = mirrored = 0.0
-                    elif (said > 0) != (named > mirrored):
-                        named, mirrored = min(named, mirrored), max(named, mirrored)
-                    else:
-                        named, mirrored = max(named, mirrored), min(named, mirrored)
-            elif (part, m.action) in _LATERAL_EVIDENCE and m.direction in ("left", "right"):
-                feature, unit = _LATERAL_EVIDENCE[(part, m.action)]
-                value = lateral[feature] / unit * (1.0 if m.direction == "left" else -1.0)
-                named, mirrored = value, -value
-            else:
+    for m in claims:
+        part = m.part
+        if part in _SIDED:
+            side, limb = part.split("_")
+            rule = _LIMB_EVIDENCE.get((limb, m.action, m.direction if m.action in ("move", "step") else None))
+            if rule is None:
                 continue
-            out.append(SideEvidence(part, m.action, m.direction, round(named, 3), round(mirrored, 3)))
-    return out
-
-
-_SMALL = r"\bslight(?:ly)?\b|\ba (?:little|bit|touch)\b|\bsomewhat\b|\bgently\b|\ba tad\b|\bpartly\b|\bhalf"
-_LARGE = (
-    r"\bfully\b|\bdeep(?:ly)?\b|\ba lot\b|\bhigh\b|\ball the way\b|\bfar\b|\bstrongly\b|\bcompletely\b"
-    r"|\bwide\b|\boverhead\b|\babove (?:your |the )?head\b|\bsharply\b"
-)
-
-
-def _amounts(part: str, statement: str) -> dict[tuple[str, str | None], int]:
-    """Claimed movements of a part line with the amount its words give: −1 small, 0 unsaid, +1 large."""
-    out: dict[tuple[str, str | None], int] = {}
-    s = statement.lower()
-    if s.startswith(NO_CHANGE):
-        return out
-    for clause in _CLAUSE.split(s):
-        found = _clause_movement(part, clause.strip())
-        if found and found not in out:
-            out[found] = 1 if _has(_LARGE, clause) else -1 if _has(_SMALL, clause) else 0
+            feature, sign, unit = rule
+            other = "right" if side == "left" else "left"
+            named, mirrored = sign * limbs[side][feature] / unit, sign * limbs[other][feature] / unit
+            alt = _ALSO_EVIDENCE.get((limb, m.action))
+            if alt is not None:  # 'raise the arm' is also said of a hand brought up by bending the elbow
+                f2, s2, u2 = alt  # credited to the named side only: it may excuse a claim, never accuse one
+                named = max(named, s2 * limbs[side][f2] / u2)
+            twin = amounts.get((BODY_PART_SWAP[part], m.action, m.direction))
+            if twin is not None:  # both sides claim it: only the amounts the answer gives can tell them apart
+                said = amounts[(part, m.action, m.direction)] - twin
+                if said == 0 or abs(named - mirrored) < SIDE_MARGIN:
+                    named = mirrored = 0.0
+                elif (said > 0) != (named > mirrored):
+                    named, mirrored = min(named, mirrored), max(named, mirrored)
+                else:
+                    named, mirrored = max(named, mirrored), min(named, mirrored)
+        elif (part, m.action) in _LATERAL_EVIDENCE and m.direction in ("left", "right"):
+            feature, unit = _LATERAL_EVIDENCE[(part, m.action)]
+            value = lateral[feature] / unit * (1.0 if m.direction == "left" else -1.0)
+            named, mirrored = value, -value
+        else:
+            continue
+        out.append(SideEvidence(part, m.action, m.direction, round(named, 3), round(mirrored, 3)))
     return out
 
 
