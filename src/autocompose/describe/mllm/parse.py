@@ -33,7 +33,7 @@ _LIMB_WORDS = (
 _LIMB_NAME = re.compile(rf"\b(?:left|right|both|other|opposite) (?:{_LIMB_WORDS})\b")
 _CLAUSE = re.compile(
     r"[,;:.!?]|\s{2,}|\band\b|\bwhile\b|\bthen\b|\bas you\b"
-    r"|\bwith\b(?= (?:your |the |both |my )?(?:left|right|both|arms?|hands?|knees?|legs?|feet|elbows?)\b)"
+    r"|(?=\bwith (?:your |the |both |my )?(?:left|right|both|arms?|hands?|knees?|legs?|feet|elbows?)\b)"
 )
 _DIRECTION_WORDS = {
     "forward": r"\bforwards?\b|\bahead\b|\bin front\b|\bto the front\b|\btoward the front\b",
@@ -42,9 +42,10 @@ _DIRECTION_WORDS = {
     "right": r"\bright\b",
     "up": r"\bup(?:wards?)?\b|\bhigher\b",
     "down": r"\bdown(?:wards?)?\b|\blower\b",
-    "out": r"\bout(?:wards?)?\b|\bwider\b|\baway from\b|\bapart\b|\bto the side\b|\bsideways\b|\buncross",
+    "out": r"\bout(?:wards?)?\b|\bwider\b|\bapart\b|\bto the side\b|\bsideways\b|\buncross"
+    r"|\baway from (?:the |your )?(?:body|torso|sides?|midline|hips?|other|chest)\b",
     "in": r"\binwards?\b|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close|so\b|under|line))|\bin$|\bcloser\b"
-    r"|\btogether\b|\bacross\b|\bcross(?:es|ed|ing)?\b|\bmidline\b|\bunder (?:the |your )?(?:body|hips?|pelvis|torso)\b"
+    r"|\btogether\b|\bacross\b|\bcross(?:es|ed|ing)?\b|\bmidline\b|\bunder (?:the |your )?(?:body|hips|pelvis|torso)\b"
     r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))"
     r"|\bto (?:your |the )?(?:other|opposite|left|right) (?:knee|foot|ankle|leg|calf|thigh|shin|hand|arm|elbow|wrist)",
 }
@@ -53,15 +54,15 @@ _UP_PLACE = (
     r"|\btoward the (?:ceiling|sky)\b|\bin the air\b|\bup\b"
 )
 _RAISE = (
-    r"\braise|\blift|\bbring\b.*\bup\b|\bswing\b.*\bup\b|\brise\b|\bstand up|\breach\b|\bopen\b.*\bout\b|\bspread"
+    r"\braise(?!d)|\blift(?!ed)|\bbring\b.*\bup\b|\bswing\b.*\bup\b|\brise\b|\bstand up|\breach\b|\bopen\b.*\bout\b|\bspread"
     r"|\bhold\b.*\bup\b|\bpoint\b|\bextend\b.*(?:\bup\b|\bforward|\bin front|\bto the side|\boverhead|\babove)|\bhigher\b"
 )
 _LOWER = (
     r"\blower|\bdrop|\bbring\b.*\bdown\b|\b(?:put|set)\b.*\bdown\b|\bsink|\blet\b.*\b(?:hang|fall|drop|down)\b|\bhang"
-    r"|\brelax|\b(?:to|by|at|against) (?:your |the )?sides?\b|\brest\b|\breturn\b.*\bside|\bdown\b"
+    r"|\brelax|(?<!out )\b(?:to|by|at|against) (?:your |the )?sides?\b|\brest\b|\breturn\b.*\bside|\bdown\b"
 )
 _BEND = r"\bbend|\bbent\b|\bflex|\bfold|\bcurl|\btuck|\bsoften|\bstay low\b|\bcrouch|\bsquat|\blunge|\bsink"
-_STRAIGHTEN = r"\bstraighten|\bstraight\b|\bextend|\bunbend|\bstretch|\block\b"
+_STRAIGHTEN = r"\bstraighten|\bstraight\b|\bextend|\bunbend|\bstretch|\block\b|\breduc\w* (?:the )?bend|\bless bent\b"
 _PLACE = (
     r"\btouch|\bmove|\bbring|\bplace|\bput\b|\bshift|\bswing|\bpull|\bpush|\bsweep|\bcross|\bdraw|\bslide|\btake\b|\bposition"
     r"|\bangle|\bdrift|\bopen\b|\bhave\b|\bset\b|\bkeep\b"
@@ -77,7 +78,7 @@ _HAND_TARGETS: tuple[tuple[str, str], ...] = (
 #: Clauses that say where a limb points or faces (a rotation the measurement has no feature for).
 _ORIENTATION = r"\bturn|\brotat|\btwist|\bpoint|\bfac(?:e|ing)\b|\bpalms?\b|\bangle of\b|\bdegrees?\b"
 _LEG_LIFT = (
-    r"\bkick|\bswing\b|\blift|\braise|\bpick\b.*\bup\b|\bbring\b.*\bup\b|\boff the (?:floor|ground)|\bknee up\b"
+    r"\bkick|\bswing\b|\blift(?!ed)|\braise(?!d)|\bpick\b.*\bup\b|\bbring\b.*\bup\b|\boff the (?:floor|ground)|\bknee up\b"
     r"|\bin the air\b|\babove the (?:floor|ground)"
 )
 _LOOK_UP = (
@@ -102,6 +103,32 @@ def _has(pattern: str, text: str) -> bool:
     return re.search(pattern, text) is not None
 
 
+#: Imperative verbs that decide an arm / leg clause when they open it ('lower the arm … with a slight
+#: bend' is a lowering, whatever state words follow).
+_ARM_LEAD: tuple[tuple[str, str], ...] = (
+    ("raise", r"raise|lift"),
+    ("lower", r"lower|drop"),
+    ("bend", r"bend|fold|flex|curl"),
+    ("straighten", r"straighten|unbend|lock"),
+)
+_LEG_LEAD: tuple[tuple[str, str], ...] = (
+    ("lift", r"lift|raise|kick"),
+    ("put_down", r"lower|drop"),
+    ("bend", r"bend|flex"),
+    ("straighten", r"straighten|lock"),
+)
+_STATE = re.compile(
+    r"^(?:and |then )?(?:keep(?:ing)?|still|remain(?:ing)?|leav(?:e|ing))\b"
+    r"(?!.*\b(?:more|further|farther|less|higher|lower|wider|closer|straighter|deeper)\b)"
+)
+
+
+def _lead_verb(c: str, table: tuple[tuple[str, str], ...]) -> str | None:
+    """The action of the verb that opens a clause ('lower the …'), if it is one of ``table``'s."""
+    c = re.sub(r"^(?:and|then|also|now|slowly|gently|slightly)\s+", "", c.strip())
+    return next((action for action, verbs in table if re.match(rf"(?:{verbs})\b", c)), None)
+
+
 def _direction(text: str, allowed: tuple[str, ...]) -> str | None:
     where = _LIMB_NAME.sub(" ", text)
     return next((d for d in allowed if _has(_DIRECTION_WORDS[d], where)), None)
@@ -116,7 +143,10 @@ def _limb_direction(part: str, c: str) -> str | None:
 
 
 def _arm_movement(part: str, c: str) -> tuple[str, str | None] | None:
-    if _has(r"\bbring\b.*\bup\b|\bswing\b.*\bup\b|\blift|\braise|\bopen\b.*\bout\b|\bspread", c):
+    lead = _lead_verb(c, _ARM_LEAD)
+    if lead is not None:
+        return lead, None
+    if _has(r"\bbring\b.*\bup\b|\bswing\b.*\bup\b|\blift(?!ed)|\braise(?!d)|\bopen\b.*\bout\b|\bspread", c):
         return "raise", None
     if _has(_STRAIGHTEN, c) and not _has(
         r"\b(?:extend|stretch)\b.*(?:\bup\b|\bforward|\bin front|\bto the side|\boverhead|\babove)", c
@@ -138,6 +168,9 @@ def _arm_movement(part: str, c: str) -> tuple[str, str | None] | None:
 
 
 def _leg_movement(part: str, c: str) -> tuple[str, str | None] | None:
+    lead = _lead_verb(c, _LEG_LEAD)
+    if lead is not None:
+        return lead, None
     if _has(_LEG_LIFT, c):
         return "lift", None
     if _has(r"\bwiden|\bwider stance|\bspread\b", c):
@@ -230,7 +263,8 @@ _NARROW = (
     r"|\bclose (?:the|your) stance|\btogether\b.*\b(?:feet|legs)\b"
 )
 _ON_ONE_LEG = re.compile(
-    r"\b(?:balanc\w*|stand\w*|hop\w*|perch\w*|support\w*|rest\w*)\b.*?\bon (?:the |your |just |only )*(left|right) (?:leg|foot)"
+    r"(?<!from )\b(?:balanc\w*|stand\w*|hop\w*|perch\w*|support\w*|rest\w*)\b"
+    r".*?\bon (?:the |your |just |only )*(left|right) (?:leg|foot)"
 )
 _WEIGHT_ONTO = re.compile(r"\bweight\b.*?\b(?:on|onto|over|into|to|through)\b (?:the |your )?(?:(left|right)\b|(it|this|that)\b)")
 _BOTH_FEET = r"\bon both (?:feet|legs)\b|\bboth feet (?:on|to) the (?:floor|ground)\b|\bweight (?:even|equal|centred|centered)"
@@ -347,7 +381,7 @@ def text_movements(text: str) -> list[tuple[str, list[Movement]]]:
         parts = clause_parts(c, carried)
         carried = parts
         moves: list[Movement] = []
-        if not _HOLD.search(c):
+        if not is_hold(c):
             for part in parts:
                 for p, action, direction in clause_claims(part, c):
                     moves.append(Movement(part=p, action=action, direction=direction))  # type: ignore[arg-type]
@@ -361,8 +395,21 @@ def names_a_part(clause: str) -> bool:
 
 
 def is_hold(clause: str) -> bool:
-    """'keep / stay / leave … the same / in place / still': a clause that describes no change."""
-    return _HOLD.search(clause) is not None
+    """A text that describes no change: 'keep / stay / leave … the same / in place / still', or clauses
+    that all only state how something stays ('keeping the elbow bent'; no 'more', 'higher', …)."""
+    return _HOLD.search(clause) is not None or (bool(clause.strip()) and not _movement_clauses(clause))
+
+
+def _movement_clauses(text: str) -> list[str]:
+    """The clauses of a (lower-case) text that may describe a movement: not those that only state how
+    something stays ('keeping the elbow bent'), nor a 'with …' clause continuing such a statement."""
+    out: list[str] = []
+    state = False
+    for c in (c.strip() for c in _CLAUSE.split(text)):
+        state = bool(_STATE.match(c)) or (state and c.startswith("with "))
+        if c and not state:
+            out.append(c)
+    return out
 
 
 def extract_json(text: str) -> dict[str, Any]:
@@ -410,7 +457,7 @@ def line_claims(part: str, statement: str) -> dict[Movement, int]:
     if not s or s.startswith(NO_CHANGE) or s in ("none", "unchanged", "n/a"):
         return {}
     out: dict[Movement, int] = {}
-    for clause in _CLAUSE.split(s):
+    for clause in _movement_clauses(s):
         amount = 1 if _has(_LARGE, clause) else -1 if _has(_SMALL, clause) else 0
         for p, action, direction in clause_claims(part, clause.strip()):
             out.setdefault(Movement(part=p, action=action, direction=direction), amount)  # type: ignore[arg-type]
@@ -473,17 +520,26 @@ _ALSO_EVIDENCE: dict[tuple[str, str], tuple[str, float, float]] = {
     ("leg", "lift"): ("foot_height", 1.0, 0.1),
     ("leg", "put_down"): ("foot_height", -1.0, 0.1),
 }
-#: Claimed movements with a left/right direction: (feature of ``measure.lateral_deltas``, unit).
-_LATERAL_EVIDENCE: dict[tuple[str, str], tuple[str, float]] = {
-    ("torso", "lean"): ("torso_lean", THRESHOLDS["side_lean"]),
-    ("torso", "twist"): ("torso_twist", THRESHOLDS["twist"]),
-    ("head", "turn"): ("head_turn", THRESHOLDS["head_turn"]),
-    ("head", "tilt"): ("head_tilt", THRESHOLDS["head_tilt"]),
-    ("whole_body", "turn"): ("body_turn", THRESHOLDS["turn"]),
-    ("whole_body", "move"): ("body_move", THRESHOLDS["move"]),
+#: One unit of ``weight_shift`` (m): the pelvis moving this far over one foot is a clear weight shift
+#: (the describer has no threshold for it: it never says 'shift your weight').
+WEIGHT_SHIFT_UNIT = 0.05
+#: Claimed movements with a left/right direction: (feature of ``measure.lateral_deltas``, unit) pairs;
+#: the best-supported reading counts ('move to the left' is a step of the whole body or a weight shift).
+_LATERAL_EVIDENCE: dict[tuple[str, str], tuple[tuple[str, float], ...]] = {
+    ("torso", "lean"): (("torso_lean", THRESHOLDS["side_lean"]),),
+    ("torso", "twist"): (("torso_twist", THRESHOLDS["twist"]),),
+    ("head", "turn"): (("head_turn", THRESHOLDS["head_turn"]),),
+    ("head", "tilt"): (("head_tilt", THRESHOLDS["head_tilt"]),),
+    ("whole_body", "turn"): (("body_turn", THRESHOLDS["turn"]),),
+    ("whole_body", "move"): (("body_move", THRESHOLDS["move"]), ("weight_shift", WEIGHT_SHIFT_UNIT)),
 }
 #: How much more (in threshold units) one side must support a claim than the other to count as evidence.
 SIDE_MARGIN = 0.5
+#: One claim's evidence is clipped to ± this many threshold units, so one large movement cannot outvote the rest.
+SIDE_CLIP = 2.0
+#: An answer looks side-swapped when its summed evidence favours the swapped reading by at least this
+#: many threshold units: a margin, so that an answer with a few loose claims is not rejected.
+SIDE_REJECT = 1.0
 
 
 @dataclass(frozen=True)
@@ -502,12 +558,23 @@ class SideEvidence:
         d = self.named - self.other
         return 1 if d >= SIDE_MARGIN else -1 if d <= -SIDE_MARGIN else 0
 
+    @property
+    def score(self) -> float:
+        """How much better the named side fits than the other (threshold units, clipped to ±``SIDE_CLIP``);
+        the swapped reading of the same claim scores the negative."""
+        return float(np.clip(self.named - self.other, -SIDE_CLIP, SIDE_CLIP))
 
-def _answer_claims(desc: TransitionDescription) -> dict[Movement, int]:
-    """Every movement the answer's part lines claim, with its amount word (``line_claims``; the first line wins)."""
+
+def _sided_claims(desc: TransitionDescription) -> dict[Movement, int]:
+    """The movements of the answer's part lines that say something about one side, with their amount
+    words (``line_claims``; the first line wins). Left out: a line's claims about both sides of another
+    part at once ('widen the stance' steps both feet out), which say nothing about which side is which."""
     out: dict[Movement, int] = {}
     for part, statement in desc.parts.items():
-        for m, amount in line_claims(part, statement).items():
+        claims = line_claims(part, statement)
+        for m, amount in claims.items():
+            if m.part != part and m.mirrored() in claims and m.mirrored() != m:
+                continue
             out.setdefault(m, amount)
     return out
 
@@ -522,7 +589,7 @@ def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvide
     """
     limbs = {side: limb_deltas(change, side) for side in ("left", "right")}
     lateral = lateral_deltas(change)
-    claims = _answer_claims(desc)
+    claims = _sided_claims(desc)
     amounts = {(m.part, m.action, m.direction): a for m, a in claims.items()}
     out: list[SideEvidence] = []
     for m in claims:
@@ -549,9 +616,9 @@ def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvide
                 else:
                     named, mirrored = max(named, mirrored), min(named, mirrored)
         elif (part, m.action) in _LATERAL_EVIDENCE and m.direction in ("left", "right"):
-            feature, unit = _LATERAL_EVIDENCE[(part, m.action)]
-            value = lateral[feature] / unit * (1.0 if m.direction == "left" else -1.0)
-            named, mirrored = value, -value
+            sign = 1.0 if m.direction == "left" else -1.0
+            values = [sign * lateral[feature] / unit for feature, unit in _LATERAL_EVIDENCE[(part, m.action)]]
+            named, mirrored = max(values), max(-v for v in values)
         else:
             continue
         out.append(SideEvidence(part, m.action, m.direction, round(named, 3), round(mirrored, 3)))
@@ -563,6 +630,17 @@ def side_check(desc: TransitionDescription, a: np.ndarray, b: np.ndarray, mask: 
     reverse (``side_evidence``). ``swapped > agreeing`` means the answer mixed up left and right."""
     votes = [e.vote for e in side_evidence(desc, measure(a, b, mask))]
     return votes.count(1), votes.count(-1)
+
+
+def side_score(desc: TransitionDescription, change: Change) -> float:
+    """Summed evidence (``SideEvidence.score``) that the answer's sides are as named: positive when
+    the named sides fit the measurement better than the swapped ones; swapping the answer negates it."""
+    return round(sum(e.score for e in side_evidence(desc, change)), 3)
+
+
+def sides_swapped(desc: TransitionDescription, a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> bool:
+    """Whether the answer mixed up left and right: its ``side_score`` is at most −``SIDE_REJECT``."""
+    return side_score(desc, measure(a, b, mask)) <= -SIDE_REJECT
 
 
 def sides_move_differently(change: Change) -> bool:
@@ -585,4 +663,4 @@ def sides_move_differently(change: Change) -> bool:
     if any(abs(left[f] - right[f]) >= u for f, u in units.items()):
         return True
     lateral = lateral_deltas(change)
-    return any(abs(lateral[f]) >= u for f, u in _LATERAL_EVIDENCE.values())
+    return any(abs(lateral[f]) >= u for rules in _LATERAL_EVIDENCE.values() for f, u in rules if f != "weight_shift")

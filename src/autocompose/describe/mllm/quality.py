@@ -24,8 +24,8 @@ from autocompose.describe.mllm.parse import (
     is_hold,
     names_a_part,
     parse_answer,
-    side_check,
     sides_move_differently,
+    sides_swapped,
     statement_movements,
     text_movements,
 )
@@ -224,6 +224,12 @@ def presence_side_check(desc: TransitionDescription, a: np.ndarray, b: np.ndarra
     return len(said & moved), len({BODY_PART_SWAP[p] for p in said} & moved)
 
 
+def presence_sides_swapped(desc: TransitionDescription, a: np.ndarray, b: np.ndarray, mask: np.ndarray | None) -> bool:
+    """The former decision: more said-to-move parts whose mirror moved than that moved themselves."""
+    ok, bad = presence_side_check(desc, a, b, mask)
+    return bad > ok
+
+
 def side_swap_eval(pairset: PairSet, answers: Answers, examples: int = 5) -> dict[str, Any]:
     """Caught swaps and rejected correct answers of the side check, on pairs whose sides move differently.
 
@@ -244,12 +250,11 @@ def side_swap_eval(pairset: PairSet, answers: Answers, examples: int = 5) -> dic
             continue
         n += 1
         swapped = desc.side_swapped(variant)  # type: ignore[arg-type]
-        for name, check in (("side", side_check), ("presence", presence_side_check)):
-            ok, bad = check(desc, a, b, m)
-            ok_s, bad_s = check(swapped, a, b, m)
-            counts[f"{name}_rejected"] += bad > ok
-            counts[f"{name}_caught"] += bad_s > ok_s
-            if name == "side" and bad_s <= ok_s and len(missed) < examples:
+        for name, looks_swapped in (("side", sides_swapped), ("presence", presence_sides_swapped)):
+            caught = looks_swapped(swapped, a, b, m)
+            counts[f"{name}_rejected"] += looks_swapped(desc, a, b, m)
+            counts[f"{name}_caught"] += caught
+            if name == "side" and not caught and len(missed) < examples:
                 missed.append(
                     {"pair": pair_id, "variant": variant, "parts": {p: s for p, s in desc.parts.items() if s != NO_CHANGE}}
                 )
