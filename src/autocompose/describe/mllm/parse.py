@@ -46,8 +46,7 @@ _DIRECTION_WORDS = {
     r"|\baway from (?:the |your )?(?:body|torso|sides?|midline|hips?|other|chest)\b",
     "in": r"\binwards?\b|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close|so\b|under|line))|\bin$|\bcloser\b"
     r"|\btogether\b|\bacross\b|\bcross(?:es|ed|ing)?\b|\bmidline\b|\bunder (?:the |your )?(?:body|hips|pelvis|torso)\b"
-    r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))"
-    r"|\bto (?:your |the )?(?:other|opposite|left|right) (?:knee|foot|ankle|leg|calf|thigh|shin|hand|arm|elbow|wrist)",
+    r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))",
 }
 _UP_PLACE = (
     r"\boverhead\b|\babove (?:your |the )?(?:head|shoulders?)\b|\b(?:shoulder|chest|head|face|eye|chin) (?:height|level)\b"
@@ -129,13 +128,23 @@ def _lead_verb(c: str, table: tuple[tuple[str, str], ...]) -> str | None:
     return next((action for action, verbs in table if re.match(rf"(?:{verbs})\b", c)), None)
 
 
+_TO_LIMB = re.compile(
+    r"\b(?:to|towards?|against|next to|beside|by) (?:your |the )?(other|opposite|left|right) (?:"
+    r"knee|foot|ankle|leg|calf|thigh|shin|hand|arm|elbow|wrist)"
+)
+
+
 def _direction(text: str, allowed: tuple[str, ...]) -> str | None:
     where = _LIMB_NAME.sub(" ", text)
     return next((d for d in allowed if _has(_DIRECTION_WORDS[d], where)), None)
 
 
 def _limb_direction(part: str, c: str) -> str | None:
-    """forward / back / out / in of a limb; the person's own left/right turned into out/in for that side."""
+    """forward / back / out / in of a limb; the person's own left/right turned into out/in for that side,
+    and a limb brought to the other side's limb ('left knee to the right knee') moving in."""
+    to_limb = _TO_LIMB.search(c)
+    if to_limb and to_limb.group(1) in ("other", "opposite", "right" if part.startswith("left") else "left"):
+        return "in"
     d = _direction(c, ("forward", "back", "out", "in", "left", "right"))
     if d in ("left", "right"):
         return "out" if part.startswith(d) else "in"
@@ -273,12 +282,15 @@ _BOTH_FEET = r"\bon both (?:feet|legs)\b|\bboth feet (?:on|to) the (?:floor|grou
 def _stance_claims(part: str, c: str) -> list[tuple[str, str, str | None]]:
     """(part, action, direction) of the stance and weight statements in one clause about ``part``.
 
-    Widening / narrowing the stance steps both feet out / in (on a leg line, that leg's); balancing or standing on one leg
-    lifts the other and shifts the weight (the pelvis over that foot: a whole-body move to that
-    side); taking the weight onto a leg ('it' = the line's own leg) shifts it to that side;
-    standing on both feet puts a lifted foot down (either: the answer does not say which).
+    Widening / narrowing the stance steps both feet out / in (about a leg: that leg's, unless it says
+    both); balancing or standing on one leg lifts the other and shifts the weight (the pelvis over
+    that foot: a whole-body move to that side); taking the weight onto a leg ('it' = the line's own
+    leg) shifts it to that side; standing on both feet puts a lifted foot down (either: the answer
+    does not say which).
     """
-    legs = (part,) if part in ("left_leg", "right_leg") else ("left_leg", "right_leg")  # a leg line: that leg
+    legs = ("left_leg", "right_leg")
+    if part in legs and not _has(r"\bboth (?:feet|legs)\b", c):
+        legs = (part,)  # a leg line: that leg
     if _has(_WIDEN, c):
         return [(leg, "step", "out") for leg in legs]
     if _has(_NARROW, c):
@@ -307,9 +319,10 @@ def clause_claims(part: str, c: str) -> list[tuple[str, str, str | None]]:
     if part in ("whole_body", "left_leg", "right_leg"):
         out = _stance_claims(part, c)
     found = _clause_movement(part, c)
-    if found is None and part == "whole_body" and not out:
-        found = _clause_movement("torso", c)
-        part = "torso" if found else part
+    if found is None and part in ("whole_body", "torso") and not out:  # 'hunch forward', 'have your back to …'
+        other = "torso" if part == "whole_body" else "whole_body"
+        found = _clause_movement(other, c)
+        part = other if found else part
     if found is not None and not (out and part == "whole_body" and found[0] == "move"):  # 'shift the weight onto …': said above
         out.insert(0, (part, found[0], found[1]))
     return list(dict.fromkeys(out))
