@@ -73,6 +73,10 @@ STANCE_TEXT = [
     ("place your left foot on your right knee", {("left_leg", "lift", None)}),
     ("put your right hand on your right knee", {("right_arm", "lower", None)}),
     ("have your back to the window", {("whole_body", "turn", None)}),
+    ("move your head down very slightly", {("head", "look", "down")}),
+    ("you need to elevate your legs", {("left_leg", "lift", None), ("right_leg", "lift", None)}),
+    ("have your hands on your side", {("left_arm", "lower", None), ("right_arm", "lower", None)}),
+    ("right arm level with your shoulder", {("right_arm", "raise", None)}),
     (
         "shift from balancing on the right leg to standing on both feet",
         {("left_leg", "put_down", None), ("right_leg", "put_down", None)},

@@ -44,23 +44,25 @@ _DIRECTION_WORDS = {
     "down": r"\bdown(?:wards?)?\b|\blower\b",
     "out": r"\bout(?:wards?)?\b|\bwider\b|\bapart\b|\bto the side\b|\bsideways\b|\buncross"
     r"|\baway from (?:the |your )?(?:body|torso|sides?|midline|hips?|other|chest)\b",
-    "in": r"\binwards?\b|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close|so\b|under|line))|\bin$|\bcloser\b"
+    "in": r"\binwards?\b|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close|so\b|under|line|and\b|your\b))|\bin$|\bcloser\b"
     r"|\btogether\b|\bacross\b|\bcross(?:es|ed|ing)?\b|\bmidline\b|\bunder (?:the |your )?(?:body|hips|pelvis|torso)\b"
     r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))",
 }
 _UP_PLACE = (
     r"\boverhead\b|\babove (?:your |the )?(?:head|shoulders?)\b|\b(?:shoulder|chest|head|face|eye|chin) (?:height|level)\b"
     r"|\btoward the (?:ceiling|sky)\b|\bin the air\b|\bup\b"
+    r"|\blevel with (?:your |the )?(?:shoulders?|head|face|chest|eyes|chin)\b"
 )
 _RAISE = (
-    r"\braise(?!d)|\blift(?!ed)|\bbring\b.*\bup\b|\bswing\b.*\bup\b|\brise\b|\bstand up|\breach\b|\bopen\b.*\bout\b|\bspread"
+    r"\braise(?!d)|\blift(?!ed)|\belevate|\bbring\b.*\bup\b|\bswing\b.*\bup\b|\brise\b"
+    r"|\bstand up|\breach\b|\bopen\b.*\bout\b|\bspread"
     r"|\bhold\b.*\bup\b|\bpoint\b|\bextend\b.*(?:\bup\b|\bforward|\bin front|\bto the side|\boverhead|\babove)|\bhigher\b"
 )
 _LOWER = (
     r"\blower|\bdrop|\bbring\b.*\bdown\b|\b(?:put|set)\b.*\bdown\b|\bsink|\blet\b.*\b(?:hang|fall|drop|down)\b|\bhang"
-    r"|\brelax|(?<!out )\b(?:to|by|at|against) (?:your |the )?sides?\b|\brest\b|\breturn\b.*\bside|\bdown\b"
+    r"|\brelax|(?<!out )\b(?:to|by|at|against|on) (?:your |the )?sides?\b|\brest\b|\breturn\b.*\bside|\bdown\b"
 )
-_BEND = r"\bbend|\bbent\b|\bflex|\bfold|\bcurl|\btuck|\bsoften|\bstay low\b|\bcrouch|\bsquat|\blunge|\bsink"
+_BEND = r"\bbend|\bbent\b|\bflex|\bfold|\bcurl|\bcurv|\btuck|\bsoften|\bstay low\b|\bcrouch|\bsquat|\blunge|\bsink"
 _STRAIGHTEN = r"\bstraighten|\bstraight\b|\bextend|\bunbend|\bstretch|\block\b|\breduc\w* (?:the )?bend|\bless bent\b"
 _PLACE = (
     r"\btouch|\bmove|\bbring|\bplace|\bput\b|\bshift|\bswing|\bpull|\bpush|\bsweep|\bcross|\bdraw|\bslide|\btake\b|\bposition"
@@ -77,16 +79,16 @@ _HAND_TARGETS: tuple[tuple[str, str], ...] = (
 #: Clauses that say where a limb points or faces (a rotation the measurement has no feature for).
 _ORIENTATION = r"\bturn|\brotat|\btwist|\bpoint|\bfac(?:e|ing)\b|\bpalms?\b|\bangle of\b|\bdegrees?\b"
 _LEG_LIFT = (
-    r"\bkick|\bswing\b|\blift(?!ed)|\braise(?!d)|\bpick\b.*\bup\b|\bbring\b.*\bup\b|\boff the (?:floor|ground)|\bknee up\b"
-    r"|\bin the air\b|\babove the (?:floor|ground)"
+    r"\bkick|\bswing\b|\blift(?!ed)|\braise(?!d)|\belevat|\bpick\b.*\bup\b|\bbring\b.*\bup\b|\boff the (?:floor|ground)"
+    r"|\bknee up\b|\bin the air\b|\babove the (?:floor|ground)"
 )
 _LOOK_UP = (
     r"\b(?:lift|raise)\b.*\bhead|\blook\b.*\bup|\bchin up|\b(?:raise|lift) (?:your |the )?chin|\bhead back|\btilt\b.*\bback"
-    r"|\bceiling|\bsky"
+    r"|\bceiling|\bsky|\bhead up(?:wards?)?\b|\bup(?:wards?)?\b"
 )
 _LOOK_DOWN = (
     r"\blook\b.*\bdown|\bchin down|\blower (?:your |the )?(?:chin|head)|\bdrop\b|\bhead forward"
-    r"|\btilt\b.*\b(?:down|forward)|\bbow|\bnod|\bfloor|\bground|\btuck"
+    r"|\btilt\b.*\b(?:down|forward)|\bbow|\bnod|\bfloor|\bground|\btuck|\bdown(?:wards?)?\b"
 )
 _BODY_LOWER = (
     r"\bsquat|\bcrouch|\blower|\bsink|\bdrop|\bget low|\bstay low|\bbend down|\bkneel|\bduck|\bdip"
