@@ -156,3 +156,15 @@ def test_fixmypose_split_is_stable_and_complete(tmp_path):
     assert halves["dev"]["clauses"] + halves["heldout"]["clauses"] == report["clauses"] == 80
     # fixed by SHA-1 of the uid, not by Python's per-process salted hash: these never change
     assert [fixmypose_half(u) for u in ("7_20_1_12_1", "6_9_5_16_2", "10_7_3_1_0")] == ["heldout", "dev", "heldout"]
+
+
+def test_a_limb_said_not_to_move_is_weighed_against_its_mirror():
+    a, b = pose(r_elbow=12), pose(r_elbow=100, l_elbow=14)
+    right = answer(right_arm="Bend the right elbow")  # left arm: no change
+    still = [e for e in side_evidence(right, measure(a, b)) if e.action == "still"]
+    assert [(e.part, e.score > 0) for e in still] == [("left_arm", True)]
+    swapped = [e for e in side_evidence(right.side_swapped("original"), measure(a, b)) if e.action == "still"]
+    assert [(e.part, e.score) for e in swapped] == [("right_arm", -still[0].score)]
+    assert sides_swapped(right.side_swapped("original"), a, b) and not sides_swapped(right, a, b)
+    # nothing said about either side moving: no 'still' evidence at all
+    assert not [e for e in side_evidence(answer(torso="Lean forward"), measure(a, b)) if e.action == "still"]

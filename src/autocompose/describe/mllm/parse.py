@@ -600,7 +600,9 @@ def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvide
     A limb claim ('raise the left arm') is supported by the named limb's measured change in the
     claimed direction (elevation up, flexion down, foot forward, …) and compared with the same
     change of the other limb; a lateral claim ('twist to the left') is compared with its mirror
-    image ('twist to the right'). Supports are in units of the kinematic describer's thresholds.
+    image ('twist to the right'); a limb said not to move while its mirror moves is weighed by how
+    little each side moved (``_still_evidence``). Supports are in units of the kinematic describer's
+    thresholds; the same claim with its sides swapped scores the negative.
     """
     limbs = {side: limb_deltas(change, side) for side in ("left", "right")}
     lateral = lateral_deltas(change)
@@ -637,6 +639,28 @@ def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvide
         else:
             continue
         out.append(SideEvidence(part, m.action, m.direction, round(named, 3), round(mirrored, 3)))
+    return out + _still_evidence(desc, limbs, claims)
+
+
+def _limb_motion(deltas: dict[str, float], limb: str) -> float:
+    """How much one arm or leg moved: its largest change among the side check's features, in threshold units."""
+    rules = {(f, u) for (kind, _, _), (f, _, u) in _LIMB_EVIDENCE.items() if kind == limb}
+    return max(abs(deltas[f]) / u for f, u in rules)
+
+
+def _still_evidence(
+    desc: TransitionDescription, limbs: dict[str, dict[str, float]], claims: dict[Movement, int]
+) -> list[SideEvidence]:
+    """'No change' of a limb whose mirror the answer says moves, weighed like a claim: supported by how
+    little the named limb moved, against how little the other one did (action ``still``)."""
+    out: list[SideEvidence] = []
+    for part in _SIDED:
+        mirror = BODY_PART_SWAP[part]
+        if not desc.parts.get(part, NO_CHANGE).lower().startswith(NO_CHANGE) or not any(m.part == mirror for m in claims):
+            continue
+        side, limb = part.split("_")
+        named, other = -_limb_motion(limbs[side], limb), -_limb_motion(limbs[mirror.split("_")[0]], limb)
+        out.append(SideEvidence(part, "still", None, round(named, 3), round(other, 3)))
     return out
 
 

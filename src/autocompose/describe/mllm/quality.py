@@ -234,8 +234,9 @@ def side_swap_eval(pairset: PairSet, answers: Answers, examples: int = 5) -> dic
     """Caught swaps and rejected correct answers of the side check, on pairs whose sides move differently.
 
     Every answer is checked as given and as a left/right-swapped copy (``side_swapped``: words and
-    parts). Rates are over answers of pairs where ``sides_move_differently``; the former
-    presence-only check is measured beside it.
+    parts) by ``sides_swapped`` (summed direction- and amount-aware evidence, with a margin). Rates
+    are over answers of pairs where ``sides_move_differently``; the former presence-only check is
+    measured beside it.
     """
     index = _pair_index(pairset)
     n = n_all = 0
