@@ -56,7 +56,7 @@ STANCE_LINES = [
     ("right_arm", "Bring the right hand to the hip", {("right_arm", "bend", None)}),
     ("left_arm", "Touch the left hand to your forehead", {("left_arm", "raise", None)}),
     ("left_arm", "Let the left hand drift slightly outward", {("left_arm", "move", "out")}),
-    ("left_arm", "Extend the left arm straight out to the side", {("left_arm", "raise", None)}),
+    ("left_arm", "Extend the left arm straight out to the side", {("left_arm", "raise", None), ("left_arm", "straighten", None)}),
     ("right_arm", "Lower the right arm from the raised diagonal down to your side", {("right_arm", "lower", None)}),
     ("right_arm", "Lower the right arm to hang by the side with a slight bend", {("right_arm", "lower", None)}),
     ("left_leg", "Lower the raised left leg to the floor", {("left_leg", "put_down", None)}),

@@ -310,6 +310,13 @@ def _stance_claims(part: str, c: str) -> list[tuple[str, str, str | None]]:
     return []
 
 
+def _implies_straightening(part: str, action: str, c: str) -> bool:
+    """A limb raised / lowered to a straight end state ('let the arm hang', 'lift the leg straight out'):
+    the elbow or knee straightens too, unless the clause keeps it bent."""
+    limb_moves = ("raise", "lower") if part.endswith("_arm") else ("lift", "put_down") if part.endswith("_leg") else ()
+    return action in limb_moves and _has(r"\bhang|\bstraight\b|\bfully\b", c) and not _has(r"\bbent\b|\bbend", c)
+
+
 def clause_claims(part: str, c: str) -> list[tuple[str, str, str | None]]:
     """Every (part, action, direction) one clause about ``part`` claims, in the kinematic describer's terms.
 
@@ -327,6 +334,8 @@ def clause_claims(part: str, c: str) -> list[tuple[str, str, str | None]]:
         part = other if found else part
     if found is not None and not (out and part == "whole_body" and found[0] == "move"):  # 'shift the weight onto …': said above
         out.insert(0, (part, found[0], found[1]))
+        if _implies_straightening(part, found[0], c):
+            out.insert(1, (part, "straighten", None))
     return list(dict.fromkeys(out))
 
 
