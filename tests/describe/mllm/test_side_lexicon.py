@@ -77,6 +77,11 @@ STANCE_TEXT = [
     ("you need to elevate your legs", {("left_leg", "lift", None), ("right_leg", "lift", None)}),
     ("have your hands on your side", {("left_arm", "lower", None), ("right_arm", "lower", None)}),
     ("right arm level with your shoulder", {("right_arm", "raise", None)}),
+    ("turn your head to face the lamp", {("head", "turn", None)}),
+    ("move your right arm next to your body", {("right_arm", "move", "in")}),
+    ("slide your right foot away from your left foot", {("right_leg", "step", "out")}),
+    ("raise your upper body up", {("torso", "lean", "back")}),
+    ("bring your right elbow upwards a couple of inches", {("right_arm", "raise", None)}),
     (
         "shift from balancing on the right leg to standing on both feet",
         {("left_leg", "put_down", None), ("right_leg", "put_down", None)},

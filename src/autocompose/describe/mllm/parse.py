@@ -46,7 +46,8 @@ _DIRECTION_WORDS = {
     r"|\baway from (?:the |your )?(?:body|torso|sides?|midline|hips?|other|chest)\b",
     "in": r"\binwards?\b|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close|so\b|under|line|and\b|your\b))|\bin$|\bcloser\b"
     r"|\btogether\b|\bacross\b|\bcross(?:es|ed|ing)?\b|\bmidline\b|\bunder (?:the |your )?(?:body|hips|pelvis|torso)\b"
-    r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))",
+    r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))"
+    r"|\b(?:beside|next to|close to|against) (?:your |the )?(?:body|torso|chest)\b",
 }
 _UP_PLACE = (
     r"\boverhead\b|\babove (?:your |the )?(?:head|shoulders?)\b|\b(?:shoulder|chest|head|face|eye|chin) (?:height|level)\b"
@@ -59,7 +60,7 @@ _RAISE = (
     r"|\bhold\b.*\bup\b|\bpoint\b|\bextend\b.*(?:\bup\b|\bforward|\bin front|\bto the side|\boverhead|\babove)|\bhigher\b"
 )
 _LOWER = (
-    r"\blower|\bdrop|\bbring\b.*\bdown\b|\b(?:put|set)\b.*\bdown\b|\bsink|\blet\b.*\b(?:hang|fall|drop|down)\b|\bhang"
+    r"\blower|\bdrop|\bdroop|\bbring\b.*\bdown\b|\b(?:put|set)\b.*\bdown\b|\bsink|\blet\b.*\b(?:hang|fall|drop|down)\b|\bhang"
     r"|\brelax|(?<!out )\b(?:to|by|at|against|on) (?:your |the )?sides?\b|\brest\b|\breturn\b.*\bside|\bdown\b"
 )
 _BEND = r"\bbend|\bbent\b|\bflex|\bfold|\bcurl|\bcurv|\btuck|\bsoften|\bstay low\b|\bcrouch|\bsquat|\blunge|\bsink"
@@ -90,6 +91,7 @@ _LOOK_DOWN = (
     r"\blook\b.*\bdown|\bchin down|\blower (?:your |the )?(?:chin|head)|\bdrop\b|\bhead forward"
     r"|\btilt\b.*\b(?:down|forward)|\bbow|\bnod|\bfloor|\bground|\btuck|\bdown(?:wards?)?\b"
 )
+_TORSO_UP = r"\barch|\blean\b.*\bback|\btilt\b.*\bback|\bupright\b|\bstraighten|\bsit up|\bstand tall|\bsquare|\braise|\blift"
 _BODY_LOWER = (
     r"\bsquat|\bcrouch|\blower|\bsink|\bdrop|\bget low|\bstay low|\bbend down|\bkneel|\bduck|\bdip"
     r"|\bcome down|\bgo down"
@@ -131,7 +133,7 @@ def _lead_verb(c: str, table: tuple[tuple[str, str], ...]) -> str | None:
 
 
 _TO_LIMB = re.compile(
-    r"\b(?:to|towards?|against|next to|beside|by) (?:your |the )?(other|opposite|left|right) (?:"
+    r"\b(to|towards?|against|next to|beside|by|away from) (?:your |the )?(other|opposite|left|right) (?:"
     r"knee|foot|ankle|leg|calf|thigh|shin|hand|arm|elbow|wrist)"
 )
 
@@ -143,10 +145,10 @@ def _direction(text: str, allowed: tuple[str, ...]) -> str | None:
 
 def _limb_direction(part: str, c: str) -> str | None:
     """forward / back / out / in of a limb; the person's own left/right turned into out/in for that side,
-    and a limb brought to the other side's limb ('left knee to the right knee') moving in."""
+    and a limb brought to (away from) the other side's limb ('left knee to the right knee') moving in (out)."""
     to_limb = _TO_LIMB.search(c)
-    if to_limb and to_limb.group(1) in ("other", "opposite", "right" if part.startswith("left") else "left"):
-        return "in"
+    if to_limb and to_limb.group(2) in ("other", "opposite", "right" if part.startswith("left") else "left"):
+        return "out" if to_limb.group(1) == "away from" else "in"
     d = _direction(c, ("forward", "back", "out", "in", "left", "right"))
     if d in ("left", "right"):
         return "out" if part.startswith(d) else "in"
@@ -157,7 +159,7 @@ def _arm_movement(part: str, c: str) -> tuple[str, str | None] | None:
     lead = _lead_verb(c, _ARM_LEAD)
     if lead is not None:
         return lead, None
-    if _has(r"\bbring\b.*\bup\b|\bswing\b.*\bup\b|\blift(?!ed)|\braise(?!d)|\bopen\b.*\bout\b|\bspread", c):
+    if _has(r"\bbring\b.*\bup(?:wards?)?\b|\bswing\b.*\bup\b|\blift(?!ed)|\braise(?!d)|\bopen\b.*\bout\b|\bspread", c):
         return "raise", None
     if _has(_STRAIGHTEN, c) and not _has(
         r"\b(?:extend|stretch)\b.*(?:\bup\b|\bforward|\bin front|\bto the side|\boverhead|\babove)", c
@@ -223,7 +225,7 @@ def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
     if part == "torso":
         if _has(r"\btwist|\brotate|\bturn|\bswivel", c):
             return "twist", _direction(c, ("left", "right"))
-        if _has(r"\barch|\blean\b.*\bback|\btilt\b.*\bback|\bupright\b|\bstraighten|\bsit up|\bstand tall|\bsquare", c):
+        if _has(_TORSO_UP, c):
             return "lean", "back"
         if _has(r"\blower|\blean|\btip|\btilt|\bbend|\bhinge|\bhunch|\bround|\bfold|\bbow|\bcurl|\bcrunch|\bslouch", c):
             return "lean", _direction(c, ("forward", "back", "left", "right")) or "forward"
@@ -248,6 +250,8 @@ def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
             return "look", "down"
         if _has(r"\blook\b.*\b(?:straight|ahead|forward)|\bface forward|\bhead up\b", c):
             return "look", "up"
+        if _has(r"\bturn|\brotat|\bswivel|\bfac(?:e|ing)\b|\blook(?:ing)? (?:at|towards?)\b", c):
+            return "turn", None  # toward something in the room: a head turn, its side unknown
     elif part == "whole_body":
         if _has(r"\bturn|\brotate|\bpivot|\bspin|\bfac(?:e|ing)\b|\bback (?:is |should be )?(?:facing |to(?:wards?)? )", c):
             return "turn", _direction(c, ("left", "right"))
