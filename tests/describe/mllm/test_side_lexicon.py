@@ -82,6 +82,10 @@ STANCE_TEXT = [
     ("slide your right foot away from your left foot", {("right_leg", "step", "out")}),
     ("raise your upper body up", {("torso", "lean", "back")}),
     ("bring your right elbow upwards a couple of inches", {("right_arm", "raise", None)}),
+    ("bring your left hand beside your thigh", {("left_arm", "lower", None)}),
+    ("raising your right hand", {("right_arm", "raise", None)}),
+    ("move your left foot in about an inch", {("left_leg", "step", "in")}),
+    ("your gaze should be straight ahead", {("head", "look", "up")}),
     (
         "shift from balancing on the right leg to standing on both feet",
         {("left_leg", "put_down", None), ("right_leg", "put_down", None)},

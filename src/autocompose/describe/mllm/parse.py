@@ -44,18 +44,19 @@ _DIRECTION_WORDS = {
     "down": r"\bdown(?:wards?)?\b|\blower\b",
     "out": r"\bout(?:wards?)?\b|\bwider\b|\bapart\b|\bto the side\b|\bsideways\b|\buncross"
     r"|\baway from (?:the |your )?(?:body|torso|sides?|midline|hips?|other|chest)\b",
-    "in": r"\binwards?\b|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close|so\b|under|line|and\b|your\b))|\bin$|\bcloser\b"
+    "in": r"\binwards?\b|\bin$|\bcloser\b"
+    r"|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close|so\b|under|line|and\b|your\b|about\b|a (?:bit|little)\b|slightly))"
     r"|\btogether\b|\bacross\b|\bcross(?:es|ed|ing)?\b|\bmidline\b|\bunder (?:the |your )?(?:body|hips|pelvis|torso)\b"
     r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))"
     r"|\b(?:beside|next to|close to|against) (?:your |the )?(?:body|torso|chest)\b",
 }
 _UP_PLACE = (
     r"\boverhead\b|\babove (?:your |the )?(?:head|shoulders?)\b|\b(?:shoulder|chest|head|face|eye|chin) (?:height|level)\b"
-    r"|\btoward the (?:ceiling|sky)\b|\bin the air\b|\bup\b"
+    r"|\btoward the (?:ceiling|sky)\b|\bin(?:to)? the air\b|\bup\b"
     r"|\blevel with (?:your |the )?(?:shoulders?|head|face|chest|eyes|chin)\b"
 )
 _RAISE = (
-    r"\braise(?!d)|\blift(?!ed)|\belevate|\bbring\b.*\bup\b|\bswing\b.*\bup\b|\brise\b"
+    r"\brais(?!ed)|\blift(?!ed)|\belevate|\bbring\b.*\bup\b|\bswing\b.*\bup\b|\brise\b"
     r"|\bstand up|\breach\b|\bopen\b.*\bout\b|\bspread"
     r"|\bhold\b.*\bup\b|\bpoint\b|\bextend\b.*(?:\bup\b|\bforward|\bin front|\bto the side|\boverhead|\babove)|\bhigher\b"
 )
@@ -73,14 +74,17 @@ _PLACE = (
 #: hands to the head / face are raised, to the hips / waist / chest the elbow bends, to the
 #: knees / thighs / floor the arm goes down.
 _HAND_TARGETS: tuple[tuple[str, str], ...] = (
-    (r"\b(?:to|on|at|by|against|touch\w*)\b.*\b(?:head|face|chin|ears?|forehead|neck|mouth|cheek)\b", "raise"),
-    (r"\b(?:to|on|at|against|touch\w*)\b.*\b(?:hips?|waist|chest|belly|stomach|navel|ribs)\b", "bend"),
-    (r"\b(?:to|on|at|against|touch\w*)\b.*\b(?:knees?|thighs?|shins?|ankles?|toes|feet|foot|floor|ground)\b", "lower"),
+    (r"\b(?:to|on|at|by|near|beside|against|touch\w*)\b.*\b(?:head|face|chin|ears?|forehead|neck|mouth|cheek)\b", "raise"),
+    (r"\b(?:to|on|at|near|beside|against|touch\w*)\b.*\b(?:hips?|waist|chest|belly|stomach|navel|ribs)\b", "bend"),
+    (
+        r"\b(?:to|on|at|near|beside|against|touch\w*)\b.*\b(?:knees?|thighs?|shins?|ankles?|toes|feet|foot|floor|ground)\b",
+        "lower",
+    ),
 )
 #: Clauses that say where a limb points or faces (a rotation the measurement has no feature for).
 _ORIENTATION = r"\bturn|\brotat|\btwist|\bpoint|\bfac(?:e|ing)\b|\bpalms?\b|\bangle of\b|\bdegrees?\b"
 _LEG_LIFT = (
-    r"\bkick|\bswing\b|\blift(?!ed)|\braise(?!d)|\belevat|\bpick\b.*\bup\b|\bbring\b.*\bup\b|\boff the (?:floor|ground)"
+    r"\bkick|\bswing\b|\blift(?!ed)|\brais(?!ed)|\belevat|\bpick(?:s|ing)?\b.*\bup\b|\bbring\b.*\bup\b|\boff the (?:floor|ground)"
     r"|\bknee up\b|\bin the air\b|\babove the (?:floor|ground)"
 )
 _LOOK_UP = (
@@ -159,7 +163,7 @@ def _arm_movement(part: str, c: str) -> tuple[str, str | None] | None:
     lead = _lead_verb(c, _ARM_LEAD)
     if lead is not None:
         return lead, None
-    if _has(r"\bbring\b.*\bup(?:wards?)?\b|\bswing\b.*\bup\b|\blift(?!ed)|\braise(?!d)|\bopen\b.*\bout\b|\bspread", c):
+    if _has(r"\bbring\b.*\bup(?:wards?)?\b|\bswing\b.*\bup\b|\blift(?!ed)|\brais(?!ed)|\bopen\b.*\bout\b|\bspread", c):
         return "raise", None
     if _has(_STRAIGHTEN, c) and not _has(
         r"\b(?:extend|stretch)\b.*(?:\bup\b|\bforward|\bin front|\bto the side|\boverhead|\babove)", c
@@ -248,7 +252,7 @@ def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
             return "look", "up"
         if _has(_LOOK_DOWN, c):
             return "look", "down"
-        if _has(r"\blook\b.*\b(?:straight|ahead|forward)|\bface forward|\bhead up\b", c):
+        if _has(r"\b(?:look|gaze|head)\b.*\b(?:straight|ahead|forward)\b|\bface forward|\bhead up\b", c):
             return "look", "up"
         if _has(r"\bturn|\brotat|\bswivel|\bfac(?:e|ing)\b|\blook(?:ing)? (?:at|towards?)\b", c):
             return "turn", None  # toward something in the room: a head turn, its side unknown
