@@ -86,6 +86,9 @@ STANCE_TEXT = [
     ("raising your right hand", {("right_arm", "raise", None)}),
     ("move your left foot in about an inch", {("left_leg", "step", "in")}),
     ("your gaze should be straight ahead", {("head", "look", "up")}),
+    ("touch your left fingertips to your hips", {("left_arm", "bend", None)}),
+    ("bring the left leg up so your foot is touching your right knee", {("left_leg", "lift", None)}),
+    ("your left foot should be touching the floor", {("left_leg", "put_down", None)}),
     (
         "shift from balancing on the right leg to standing on both feet",
         {("left_leg", "put_down", None), ("right_leg", "put_down", None)},

@@ -194,7 +194,7 @@ def _leg_movement(part: str, c: str) -> tuple[str, str | None] | None:
         return "step", "out"
     if _has(r"\b(?:feet|legs) together\b|\bnarrow", c):
         return "step", "in"
-    if _has(r"\b(?:on|onto|against) (?:your |the )?(?:other|opposite|left|right) (?:knee|thigh|calf|shin)", c):
+    if _has(r"\b(?:on|onto|against|touch\w*) (?:your |the )?(?:other|opposite|left|right) (?:knee|thigh|calf|shin)", c):
         return "lift", None  # 'place the left foot on the right knee': the foot leaves the floor
     if _has(
         r"\bstep|\bdraw|\bplace|\bslide|\bwalk|\btrail|\bshift|\bmove|\bput\b|\bbring|\bplant|\bangle|\bdrift|\bcross"
@@ -210,7 +210,7 @@ def _leg_movement(part: str, c: str) -> tuple[str, str | None] | None:
         return "bend", None
     if _has(
         r"\blower|\bdrop|\b(?:put|set|bring|place|plant)\b.*\b(?:down|floor|ground)\b|\bback down\b|\bon the (?:floor|ground)"
-        r"|\bplant|\bflat\b",
+        r"|\bplant|\bflat\b|\btouch\w* the (?:floor|ground)",
         c,
     ):
         return "put_down", None
@@ -350,7 +350,7 @@ def clause_claims(part: str, c: str) -> list[tuple[str, str, str | None]]:
 # ---------------------------------------------------------------- free text (FIXMYPOSE, instructions)
 _SIDE = r"(?:(?P<side>left|right|both|other|opposite)\s+(?:of\s+(?:your|the)\s+)?)?"
 _PART_WORDS = {
-    "arm": r"arms?|hands?|elbows?|wrists?|fore\s?arms?|palms?|fists?|fingers?|biceps?",
+    "arm": r"arms?|hands?|elbows?|wrists?|fore\s?arms?|palms?|fists?|finger\s?tips?|fingers?|biceps?",
     "leg": r"legs?|knees?|foot|feet|ankles?|thighs?|heels?|toes?|shins?|calf|calves",
     "head": r"head|chin|neck|face|gaze|eyes|nose",
     "torso": r"torso|upper\s+body|chest|back(?=\s|$)|waist|trunk|spine|shoulders|upper\s+half",
