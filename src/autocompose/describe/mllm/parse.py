@@ -194,7 +194,13 @@ def _leg_movement(part: str, c: str) -> tuple[str, str | None] | None:
         return "step", "out"
     if _has(r"\b(?:feet|legs) together\b|\bnarrow", c):
         return "step", "in"
-    if _has(r"\b(?:on|onto|against|touch\w*) (?:your |the )?(?:other|opposite|left|right) (?:knee|thigh|calf|shin)", c):
+    own = part.split("_")[0]
+    if any(
+        m.group(1) != own
+        for m in re.finditer(
+            r"\b(?:on|onto|against|touch\w*) (?:your |the )?(other|opposite|left|right) (?:knee|thigh|calf|shin)", c
+        )
+    ):
         return "lift", None  # 'place the left foot on the right knee': the foot leaves the floor
     if _has(
         r"\bstep|\bdraw|\bplace|\bslide|\bwalk|\btrail|\bshift|\bmove|\bput\b|\bbring|\bplant|\bangle|\bdrift|\bcross"
