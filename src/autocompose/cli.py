@@ -430,7 +430,11 @@ def mllm_report(
         f"recovery {report['recovery']['recovery']:.1%}  cycle {report['cycle']['pass_rate']}  "
         f"mirror {report['mirror']['pass_rate']}  "
         f"side: caught {side['caught']:.1%} rejected-correct {side['rejected_correct']:.1%} (n={side['sides_differ']})"
-        + (f"  fixmypose {report['fixmypose_lexicon']['coverage']:.1%}" if fixmypose else "")
+        + (
+            "  fixmypose dev {dev[coverage]:.1%} held-out {heldout[coverage]:.1%}".format(**report["fixmypose_lexicon"]["halves"])
+            if fixmypose
+            else ""
+        )
         + f" -> {out / 'report.json'}"
     )
 

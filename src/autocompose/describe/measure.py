@@ -192,7 +192,12 @@ def limb_deltas(change: Change, side: str) -> dict[str, float]:
 
 
 def lateral_deltas(change: Change) -> dict[str, float]:
-    """Changes that have a left/right direction, positive to the person's left (degrees, metres)."""
+    """Changes that have a left/right direction, positive to the person's left (degrees, metres).
+
+    ``weight_shift`` is how far the pelvis moved toward the left foot, relative to the feet (half
+    the change of the ankles' spread to the right of the pelvis minus to its left): shifting the
+    weight onto a leg moves the pelvis over that foot even when nothing travels.
+    """
     a, b = change.a, change.b
     head_turn = 0.0 if a.head_turn_left is None or b.head_turn_left is None else b.head_turn_left - a.head_turn_left
     return {
@@ -202,6 +207,8 @@ def lateral_deltas(change: Change) -> dict[str, float]:
         "head_tilt": b.head_tilt_left - a.head_tilt_left,
         "body_turn": change.turn_left,
         "body_move": change.move_left,
+        "weight_shift": ((b.legs["right"].outward - a.legs["right"].outward) - (b.legs["left"].outward - a.legs["left"].outward))
+        / 2,
     }
 
 

@@ -18,7 +18,11 @@ from autocompose.describe.variants import selected_variants, variant_poses
 # part line -> (action, direction) pairs, labelled by hand (phrasings a real model uses)
 LABELLED_LINES = [
     ("left_arm", "Open the left arm out to the side", [("raise", None)]),
-    ("right_arm", "Let the right arm hang down by your side", [("lower", None)]),
+    (
+        "right_arm",
+        "Let the right arm hang down by your side",
+        [("lower", None), ("straighten", None)],
+    ),  # a hanging arm is straight
     ("left_arm", "Reach the left hand toward the ceiling", [("raise", None)]),
     ("right_arm", "Fold the right elbow", [("bend", None)]),
     ("left_arm", "Unbend the left elbow", [("straighten", None)]),

@@ -18,7 +18,7 @@ import numpy as np
 from autocompose.describe.base import NO_CHANGE, Movement, TransitionDescription, Variant
 from autocompose.describe.kinematic import THRESHOLDS
 from autocompose.describe.measure import Change, lateral_deltas, limb_deltas, measure
-from autocompose.poses.skeleton import BODY_PART_NAMES
+from autocompose.poses.skeleton import BODY_PART_NAMES, BODY_PART_SWAP
 
 
 class AnswerError(ValueError):
@@ -33,7 +33,7 @@ _LIMB_WORDS = (
 _LIMB_NAME = re.compile(rf"\b(?:left|right|both|other|opposite) (?:{_LIMB_WORDS})\b")
 _CLAUSE = re.compile(
     r"[,;:.!?]|\s{2,}|\band\b|\bwhile\b|\bthen\b|\bas you\b"
-    r"|\bwith\b(?= (?:your |the |both |my )?(?:left|right|both|arms?|hands?|knees?|legs?|feet|elbows?)\b)"
+    r"|(?=\bwith (?:your |the |both |my )?(?:left|right|both|arms?|hands?|knees?|legs?|feet|elbows?)\b)"
 )
 _DIRECTION_WORDS = {
     "forward": r"\bforwards?\b|\bahead\b|\bin front\b|\bto the front\b|\btoward the front\b",
@@ -42,39 +42,60 @@ _DIRECTION_WORDS = {
     "right": r"\bright\b",
     "up": r"\bup(?:wards?)?\b|\bhigher\b",
     "down": r"\bdown(?:wards?)?\b|\blower\b",
-    "out": r"\bout(?:wards?)?\b|\bwider\b|\baway from\b|\bapart\b|\bto the side\b|\bsideways\b",
-    "in": r"\binwards?\b|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close))|\bin$|\bcloser\b|\btogether\b|\bacross\b"
-    r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))",
+    "out": r"\bout(?:wards?)?\b|\bwider\b|\bapart\b|\bto the side\b|\bsideways\b|\buncross"
+    r"|\baway from (?:the |your )?(?:body|torso|sides?|midline|hips?|other|chest)\b",
+    "in": r"\binwards?\b|\bin$|\bcloser\b"
+    r"|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close|so\b|under|line|and\b|your\b|about\b|a (?:bit|little)\b|slightly))"
+    r"|\btogether\b|\bacross\b|\bcross(?:es|ed|ing)?\b|\bmidline\b|\bunder (?:the |your )?(?:body|hips|pelvis|torso)\b"
+    r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))"
+    r"|\b(?:beside|next to|close to|against) (?:your |the )?(?:body|torso|chest)\b",
 }
 _UP_PLACE = (
     r"\boverhead\b|\babove (?:your |the )?(?:head|shoulders?)\b|\b(?:shoulder|chest|head|face|eye|chin) (?:height|level)\b"
-    r"|\btoward the (?:ceiling|sky)\b|\bin the air\b|\bup\b"
+    r"|\btoward the (?:ceiling|sky)\b|\bin(?:to)? the air\b|\bup\b"
+    r"|\blevel with (?:your |the )?(?:shoulders?|head|face|chest|eyes|chin)\b"
 )
 _RAISE = (
-    r"\braise|\blift|\bbring\b.*\bup\b|\bswing\b.*\bup\b|\brise\b|\bstand up|\breach\b|\bopen\b.*\bout\b|\bspread"
+    r"\brais(?!ed)|\blift(?!ed)|\belevate|\bbring\b.*\bup\b|\bswing\b.*\bup\b|\brise\b"
+    r"|\bstand up|\breach\b|\bopen\b.*\bout\b|\bspread"
     r"|\bhold\b.*\bup\b|\bpoint\b|\bextend\b.*(?:\bup\b|\bforward|\bin front|\bto the side|\boverhead|\babove)|\bhigher\b"
 )
 _LOWER = (
-    r"\blower|\bdrop|\bbring\b.*\bdown\b|\b(?:put|set)\b.*\bdown\b|\bsink|\blet\b.*\b(?:hang|fall|drop|down)\b|\bhang"
-    r"|\brelax|\b(?:to|by|at|against) (?:your |the )?sides?\b|\brest\b|\breturn\b.*\bside|\bdown\b"
+    r"\blower|\bdrop|\bdroop|\bbring\b.*\bdown\b|\b(?:put|set)\b.*\bdown\b|\bsink|\blet\b.*\b(?:hang|fall|drop|down)\b|\bhang"
+    r"|\brelax|(?<!out )\b(?:to|by|at|against|on) (?:your |the )?sides?\b|\brest\b|\breturn\b.*\bside|\bdown\b"
 )
-_BEND = r"\bbend|\bbent\b|\bflex|\bfold|\bcurl|\btuck|\bsoften|\bstay low\b|\bcrouch|\bsquat|\blunge|\bsink"
-_STRAIGHTEN = r"\bstraighten|\bstraight\b|\bextend|\bunbend|\bstretch|\block\b"
+_BEND = r"\bbend|\bbent\b|\bflex|\bfold|\bcurl|\bcurv|\btuck|\bsoften|\bstay low\b|\bcrouch|\bsquat|\blunge|\bsink"
+_STRAIGHTEN = r"\bstraighten|\bstraight\b|\bextend|\bunbend|\bstretch|\block\b|\breduc\w* (?:the )?bend|\bless bent\b"
 _PLACE = (
     r"\btouch|\bmove|\bbring|\bplace|\bput\b|\bshift|\bswing|\bpull|\bpush|\bsweep|\bcross|\bdraw|\bslide|\btake\b|\bposition"
+    r"|\bangle|\bdrift|\bopen\b|\bhave\b|\bset\b|\bkeep\b"
 )
+#: Where a hand is put, read as the arm movement that gets it there from a neutral stance:
+#: hands to the head / face are raised, to the hips / waist / chest the elbow bends, to the
+#: knees / thighs / floor the arm goes down.
+_HAND_TARGETS: tuple[tuple[str, str], ...] = (
+    (r"\b(?:to|on|at|by|near|beside|against|touch\w*)\b.*\b(?:head|face|chin|ears?|forehead|neck|mouth|cheek)\b", "raise"),
+    (r"\b(?:to|on|at|near|beside|against|touch\w*)\b.*\b(?:hips?|waist|chest|belly|stomach|navel|ribs)\b", "bend"),
+    (
+        r"\b(?:to|on|at|near|beside|against|touch\w*)\b.*\b(?:knees?|thighs?|shins?|ankles?|toes|feet|foot|floor|ground)\b",
+        "lower",
+    ),
+)
+#: Clauses that say where a limb points or faces (a rotation the measurement has no feature for).
+_ORIENTATION = r"\bturn|\brotat|\btwist|\bpoint|\bfac(?:e|ing)\b|\bpalms?\b|\bangle of\b|\bdegrees?\b"
 _LEG_LIFT = (
-    r"\bkick|\bswing\b|\blift|\braise|\bpick\b.*\bup\b|\bbring\b.*\bup\b|\boff the (?:floor|ground)|\bknee up\b"
-    r"|\bin the air\b|\babove the (?:floor|ground)"
+    r"\bkick|\bswing\b|\blift(?!ed)|\brais(?!ed)|\belevat|\bpick(?:s|ing)?\b.*\bup\b|\bbring\b.*\bup\b|\boff the (?:floor|ground)"
+    r"|\bknee up\b|\bin the air\b|\babove the (?:floor|ground)"
 )
 _LOOK_UP = (
     r"\b(?:lift|raise)\b.*\bhead|\blook\b.*\bup|\bchin up|\b(?:raise|lift) (?:your |the )?chin|\bhead back|\btilt\b.*\bback"
-    r"|\bceiling|\bsky"
+    r"|\bceiling|\bsky|\bhead up(?:wards?)?\b|\bup(?:wards?)?\b"
 )
 _LOOK_DOWN = (
     r"\blook\b.*\bdown|\bchin down|\blower (?:your |the )?(?:chin|head)|\bdrop\b|\bhead forward"
-    r"|\btilt\b.*\b(?:down|forward)|\bbow|\bnod|\bfloor|\bground|\btuck"
+    r"|\btilt\b.*\b(?:down|forward)|\bbow|\bnod|\bfloor|\bground|\btuck|\bdown(?:wards?)?\b"
 )
+_TORSO_UP = r"\barch|\blean\b.*\bback|\btilt\b.*\bback|\bupright\b|\bstraighten|\bsit up|\bstand tall|\bsquare|\braise|\blift"
 _BODY_LOWER = (
     r"\bsquat|\bcrouch|\blower|\bsink|\bdrop|\bget low|\bstay low|\bbend down|\bkneel|\bduck|\bdip"
     r"|\bcome down|\bgo down"
@@ -89,13 +110,49 @@ def _has(pattern: str, text: str) -> bool:
     return re.search(pattern, text) is not None
 
 
+#: Imperative verbs that decide an arm / leg clause when they open it ('lower the arm … with a slight
+#: bend' is a lowering, whatever state words follow).
+_ARM_LEAD: tuple[tuple[str, str], ...] = (
+    ("raise", r"raise|lift"),
+    ("lower", r"lower|drop"),
+    ("bend", r"bend|fold|flex|curl"),
+    ("straighten", r"straighten|unbend|lock"),
+)
+_LEG_LEAD: tuple[tuple[str, str], ...] = (
+    ("lift", r"lift|raise|kick"),
+    ("put_down", r"lower|drop"),
+    ("bend", r"bend|flex"),
+    ("straighten", r"straighten|lock"),
+)
+_STATE = re.compile(
+    r"^(?:and |then )?(?:keep(?:ing)?|still|remain(?:ing)?|leav(?:e|ing))\b"
+    r"(?!.*\b(?:more|further|farther|less|higher|lower|wider|closer|straighter|deeper)\b)"
+)
+
+
+def _lead_verb(c: str, table: tuple[tuple[str, str], ...]) -> str | None:
+    """The action of the verb that opens a clause ('lower the …'), if it is one of ``table``'s."""
+    c = re.sub(r"^(?:and|then|also|now|slowly|gently|slightly)\s+", "", c.strip())
+    return next((action for action, verbs in table if re.match(rf"(?:{verbs})\b", c)), None)
+
+
+_TO_LIMB = re.compile(
+    r"\b(to|towards?|against|next to|beside|by|away from) (?:your |the )?(other|opposite|left|right) (?:"
+    r"knee|foot|ankle|leg|calf|thigh|shin|hand|arm|elbow|wrist)"
+)
+
+
 def _direction(text: str, allowed: tuple[str, ...]) -> str | None:
     where = _LIMB_NAME.sub(" ", text)
     return next((d for d in allowed if _has(_DIRECTION_WORDS[d], where)), None)
 
 
 def _limb_direction(part: str, c: str) -> str | None:
-    """forward / back / out / in of a limb; the person's own left/right turned into out/in for that side."""
+    """forward / back / out / in of a limb; the person's own left/right turned into out/in for that side,
+    and a limb brought to (away from) the other side's limb ('left knee to the right knee') moving in (out)."""
+    to_limb = _TO_LIMB.search(c)
+    if to_limb and to_limb.group(2) in ("other", "opposite", "right" if part.startswith("left") else "left"):
+        return "out" if to_limb.group(1) == "away from" else "in"
     d = _direction(c, ("forward", "back", "out", "in", "left", "right"))
     if d in ("left", "right"):
         return "out" if part.startswith(d) else "in"
@@ -103,7 +160,10 @@ def _limb_direction(part: str, c: str) -> str | None:
 
 
 def _arm_movement(part: str, c: str) -> tuple[str, str | None] | None:
-    if _has(r"\bbring\b.*\bup\b|\bswing\b.*\bup\b|\blift|\braise|\bopen\b.*\bout\b|\bspread", c):
+    lead = _lead_verb(c, _ARM_LEAD)
+    if lead is not None:
+        return lead, None
+    if _has(r"\bbring\b.*\bup(?:wards?)?\b|\bswing\b.*\bup\b|\blift(?!ed)|\brais(?!ed)|\bopen\b.*\bout\b|\bspread", c):
         return "raise", None
     if _has(_STRAIGHTEN, c) and not _has(
         r"\b(?:extend|stretch)\b.*(?:\bup\b|\bforward|\bin front|\bto the side|\boverhead|\babove)", c
@@ -115,23 +175,38 @@ def _arm_movement(part: str, c: str) -> tuple[str, str | None] | None:
         return "lower", None
     if _has(_RAISE, c) or _has(_UP_PLACE, c):
         return "raise", None
-    if _has(_PLACE, c):
-        d = _limb_direction(part, c)
-        if d:
-            return "move", d
+    target = next((action for pattern, action in _HAND_TARGETS if _has(pattern, c)), None)
+    if target is not None:
+        return target, None
+    d = _limb_direction(part, c)
+    if d and (_has(_PLACE, c) or not _has(_ORIENTATION, c)):  # 'right hand forward': a placement without its verb
+        return "move", d
     return None
 
 
 def _leg_movement(part: str, c: str) -> tuple[str, str | None] | None:
+    lead = _lead_verb(c, _LEG_LEAD)
+    if lead is not None:
+        return lead, None
     if _has(_LEG_LIFT, c):
         return "lift", None
     if _has(r"\bwiden|\bwider stance|\bspread\b", c):
         return "step", "out"
     if _has(r"\b(?:feet|legs) together\b|\bnarrow", c):
         return "step", "in"
-    if _has(r"\bstep|\bdraw|\bplace|\bslide|\bwalk|\btrail|\bshift|\bmove|\bput\b|\bbring|\bplant", c) and not _has(
-        r"\bdown\b|\bon the (?:floor|ground)\b", c
+    own = part.split("_")[0]
+    if any(
+        m.group(1) != own
+        for m in re.finditer(
+            r"\b(?:on|onto|against|touch\w*) (?:your |the )?(other|opposite|left|right) (?:knee|thigh|calf|shin)", c
+        )
     ):
+        return "lift", None  # 'place the left foot on the right knee': the foot leaves the floor
+    if _has(
+        r"\bstep|\bdraw|\bplace|\bslide|\bwalk|\btrail|\bshift|\bmove|\bput\b|\bbring|\bplant|\bangle|\bdrift|\bcross"
+        r"|\buncross|\btouch|\bswivel|\bset\b|\bhave\b|\bkeep\b|\bjump",
+        c,
+    ) and not _has(r"\bdown\b|\bon the (?:floor|ground)\b", c):
         d = _limb_direction(part, c)
         if d or _has(r"\bstep", c):
             return "step", d
@@ -140,9 +215,14 @@ def _leg_movement(part: str, c: str) -> tuple[str, str | None] | None:
     if _has(_BEND, c):
         return "bend", None
     if _has(
-        r"\blower|\bdrop|\b(?:put|set|bring|place|plant)\b.*\b(?:down|floor|ground)\b|\bback down\b|\bon the (?:floor|ground)", c
+        r"\blower|\bdrop|\b(?:put|set|bring|place|plant)\b.*\b(?:down|floor|ground)\b|\bback down\b|\bon the (?:floor|ground)"
+        r"|\bplant|\bflat\b|\btouch\w* the (?:floor|ground)",
+        c,
     ):
         return "put_down", None
+    d = _limb_direction(part, c)
+    if d and not _has(_ORIENTATION, c):  # 'right foot to the right': a placement without its verb
+        return "step", d
     return None
 
 
@@ -155,7 +235,7 @@ def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
     if part == "torso":
         if _has(r"\btwist|\brotate|\bturn|\bswivel", c):
             return "twist", _direction(c, ("left", "right"))
-        if _has(r"\barch|\blean\b.*\bback|\btilt\b.*\bback|\bupright\b|\bstraighten|\bsit up|\bstand tall", c):
+        if _has(_TORSO_UP, c):
             return "lean", "back"
         if _has(r"\blower|\blean|\btip|\btilt|\bbend|\bhinge|\bhunch|\bround|\bfold|\bbow|\bcurl|\bcrunch|\bslouch", c):
             return "lean", _direction(c, ("forward", "back", "left", "right")) or "forward"
@@ -178,26 +258,105 @@ def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
             return "look", "up"
         if _has(_LOOK_DOWN, c):
             return "look", "down"
-        if _has(r"\blook\b.*\b(?:straight|ahead|forward)|\bface forward|\bhead up\b", c):
+        if _has(r"\b(?:look|gaze|head)\b.*\b(?:straight|ahead|forward)\b|\bface forward|\bhead up\b", c):
             return "look", "up"
+        if _has(r"\bturn|\brotat|\bswivel|\bfac(?:e|ing)\b|\blook(?:ing)? (?:at|towards?)\b", c):
+            return "turn", None  # toward something in the room: a head turn, its side unknown
     elif part == "whole_body":
-        if _has(r"\bturn|\brotate|\bpivot|\bspin|\bface\b", c):
+        if _has(r"\bturn|\brotate|\bpivot|\bspin|\bfac(?:e|ing)\b|\bback (?:is |should be )?(?:facing |to(?:wards?)? )", c):
             return "turn", _direction(c, ("left", "right"))
         if _has(_BODY_LOWER, c) or _has(r"\bdown\b", c):
             return "lower", None
         if _has(r"\bweight\b", c) and _direction(c, ("left", "right")):
             return "move", _direction(c, ("left", "right"))
-        if _has(r"\bstand up|\brise|\bstraighten up|\bstand tall|\bcome up|\bget up|\bstand upright|\bpush up", c):
+        if _has(
+            r"\bstand up|\brise|\bstraighten up|\bstand\b.*\b(?:tall|upright|straight)|\bcome up|\bget up|\bpush up"
+            r"|\bupright\b|\bstand(?:ing)? taller|\b(?:lift|spring|push) (?:yourself )?up\b|\boff the (?:floor|ground)\b",
+            c,
+        ):
             return "raise", None
         if _has(r"\bmove|\bwalk|\btravel|\bshift|\bstep|\bgo\b|\bjump|\bhop|\blunge|\bslide|\bbring", c):
             return "move", _direction(c, ("forward", "back", "left", "right"))
     return None
 
 
+#: Stance and weight phrases, whichever line or clause says them ('widen the stance', 'balance on the
+#: left leg', 'take your weight onto it'); read into the leg and whole-body movements they imply.
+_WIDEN = r"\bwiden|\bwider (?:stance|base)|\b(?:feet|legs|stance)\b.*\b(?:apart|wider)\b|\bspread\b.*\b(?:feet|legs)\b"
+_NARROW = (
+    r"\bnarrow|\b(?:feet|legs|heels|ankles)\b.*\b(?:together|closer|meet|touch)|\b(?:shorter|smaller|closer) stance"
+    r"|\bclose (?:the|your) stance|\btogether\b.*\b(?:feet|legs)\b"
+)
+_ON_ONE_LEG = re.compile(
+    r"(?<!from )\b(?:balanc\w*|stand\w*|hop\w*|perch\w*|support\w*|rest\w*)\b"
+    r".*?\bon (?:the |your |just |only )*(left|right) (?:leg|foot)"
+)
+_WEIGHT_ONTO = re.compile(r"\bweight\b.*?\b(?:on|onto|over|into|to|through)\b (?:the |your )?(?:(left|right)\b|(it|this|that)\b)")
+_BOTH_FEET = r"\bon both (?:feet|legs)\b|\bboth feet (?:on|to) the (?:floor|ground)\b|\bweight (?:even|equal|centred|centered)"
+
+
+def _stance_claims(part: str, c: str) -> list[tuple[str, str, str | None]]:
+    """(part, action, direction) of the stance and weight statements in one clause about ``part``.
+
+    Widening / narrowing the stance steps both feet out / in (about a leg: that leg's, unless it says
+    both); balancing or standing on one leg lifts the other and shifts the weight (the pelvis over
+    that foot: a whole-body move to that side); taking the weight onto a leg ('it' = the line's own
+    leg) shifts it to that side; standing on both feet puts a lifted foot down (either: the answer
+    does not say which).
+    """
+    legs = ("left_leg", "right_leg")
+    if part in legs and not _has(r"\bboth (?:feet|legs)\b", c):
+        legs = (part,)  # a leg line: that leg
+    if _has(_WIDEN, c):
+        return [(leg, "step", "out") for leg in legs]
+    if _has(_NARROW, c):
+        return [(leg, "step", "in") for leg in legs]
+    one = _ON_ONE_LEG.search(c)
+    if one:
+        side = one.group(1)
+        return [(BODY_PART_SWAP[f"{side}_leg"], "lift", None), ("whole_body", "move", side)]
+    weight = _WEIGHT_ONTO.search(c)
+    if weight:
+        side = weight.group(1) or (part.split("_")[0] if part.endswith("_leg") else None)
+        return [("whole_body", "move", side)] if side else []
+    if _has(_BOTH_FEET, c):
+        return [(leg, "put_down", None) for leg in legs]
+    return []
+
+
+def _implies_straightening(part: str, action: str, c: str) -> bool:
+    """A limb raised / lowered to a straight end state ('let the arm hang', 'lift the leg straight out'):
+    the elbow or knee straightens too, unless the clause keeps it bent."""
+    limb_moves = ("raise", "lower") if part.endswith("_arm") else ("lift", "put_down") if part.endswith("_leg") else ()
+    return action in limb_moves and _has(r"\bhang|\bstraight\b|\bfully\b", c) and not _has(r"\bbent\b|\bbend", c)
+
+
+def clause_claims(part: str, c: str) -> list[tuple[str, str, str | None]]:
+    """Every (part, action, direction) one clause about ``part`` claims, in the kinematic describer's terms.
+
+    The part's own lexicon (``_clause_movement``) first; a whole-body clause the whole-body lexicon
+    cannot read is read as the torso's ('hunch forward'); stance and weight phrases of whole-body and
+    leg clauses add the leg and whole-body movements they imply (``_stance_claims``).
+    """
+    out: list[tuple[str, str, str | None]] = []
+    if part in ("whole_body", "left_leg", "right_leg"):
+        out = _stance_claims(part, c)
+    found = _clause_movement(part, c)
+    if found is None and part in ("whole_body", "torso") and not out:  # 'hunch forward', 'have your back to …'
+        other = "torso" if part == "whole_body" else "whole_body"
+        found = _clause_movement(other, c)
+        part = other if found else part
+    if found is not None and not (out and part == "whole_body" and found[0] == "move"):  # 'shift the weight onto …': said above
+        out.insert(0, (part, found[0], found[1]))
+        if _implies_straightening(part, found[0], c):
+            out.insert(1, (part, "straighten", None))
+    return list(dict.fromkeys(out))
+
+
 # ---------------------------------------------------------------- free text (FIXMYPOSE, instructions)
 _SIDE = r"(?:(?P<side>left|right|both|other|opposite)\s+(?:of\s+(?:your|the)\s+)?)?"
 _PART_WORDS = {
-    "arm": r"arms?|hands?|elbows?|wrists?|fore\s?arms?|palms?|fists?|fingers?|biceps?",
+    "arm": r"arms?|hands?|elbows?|wrists?|fore\s?arms?|palms?|fists?|finger\s?tips?|fingers?|biceps?",
     "leg": r"legs?|knees?|foot|feet|ankles?|thighs?|heels?|toes?|shins?|calf|calves",
     "head": r"head|chin|neck|face|gaze|eyes|nose",
     "torso": r"torso|upper\s+body|chest|back(?=\s|$)|waist|trunk|spine|shoulders|upper\s+half",
@@ -260,17 +419,11 @@ def text_movements(text: str) -> list[tuple[str, list[Movement]]]:
         parts = clause_parts(c, carried)
         carried = parts
         moves: list[Movement] = []
-        if not _HOLD.search(c):
+        if not is_hold(c):
             for part in parts:
-                found = _clause_movement(part, c)
-                if found is None and part == "whole_body":  # 'tilt your body forward': the torso's lexicon
-                    found = _clause_movement("torso", c)
-                    part = "torso" if found else part
-                if found is None and part in ("torso", "whole_body") and _PART_MENTION.search(c) is None:
-                    continue
-                if found:
-                    moves.append(Movement(part=part, action=found[0], direction=found[1]))  # type: ignore[arg-type]
-        out.append((c, moves))
+                for p, action, direction in clause_claims(part, c):
+                    moves.append(Movement(part=p, action=action, direction=direction))  # type: ignore[arg-type]
+        out.append((c, list(dict.fromkeys(moves))))
     return out
 
 
@@ -280,8 +433,21 @@ def names_a_part(clause: str) -> bool:
 
 
 def is_hold(clause: str) -> bool:
-    """'keep / stay / leave … the same / in place / still': a clause that describes no change."""
-    return _HOLD.search(clause) is not None
+    """A text that describes no change: 'keep / stay / leave … the same / in place / still', or clauses
+    that all only state how something stays ('keeping the elbow bent'; no 'more', 'higher', …)."""
+    return _HOLD.search(clause) is not None or (bool(clause.strip()) and not _movement_clauses(clause))
+
+
+def _movement_clauses(text: str) -> list[str]:
+    """The clauses of a (lower-case) text that may describe a movement: not those that only state how
+    something stays ('keeping the elbow bent'), nor a 'with …' clause continuing such a statement."""
+    out: list[str] = []
+    state = False
+    for c in (c.strip() for c in _CLAUSE.split(text)):
+        state = bool(_STATE.match(c)) or (state and c.startswith("with "))
+        if c and not state:
+            out.append(c)
+    return out
 
 
 def extract_json(text: str) -> dict[str, Any]:
@@ -305,6 +471,13 @@ def _part_name(name: str) -> str | None:
     return key if key in BODY_PART_NAMES else None
 
 
+_SMALL = r"\bslight(?:ly)?\b|\ba (?:little|bit|touch)\b|\bsomewhat\b|\bgently\b|\ba tad\b|\bpartly\b|\bhalf"
+_LARGE = (
+    r"\bfully\b|\bdeep(?:ly)?\b|\ba lot\b|\bhigh\b|\ball the way\b|\bfar\b|\bstrongly\b|\bcompletely\b"
+    r"|\bwide\b|\boverhead\b|\babove (?:your |the )?head\b|\bsharply\b"
+)
+
+
 def statement_movements(part: str, statement: str) -> list[Movement]:
     """Movements named in one part statement, clause by clause (empty for 'no change').
 
@@ -312,14 +485,20 @@ def statement_movements(part: str, statement: str) -> list[Movement]:
     lift/put down/step for legs, lean/twist for the torso, look/turn/tilt for the head,
     move/turn/lower/raise for the whole body); clauses it cannot read give nothing.
     """
+    return list(line_claims(part, statement))
+
+
+def line_claims(part: str, statement: str) -> dict[Movement, int]:
+    """The movements of one part line (``clause_claims`` of each clause, stance phrases may name
+    other parts), each with the amount its clause's words give: −1 small, 0 unsaid, +1 large."""
     s = statement.lower().strip()
     if not s or s.startswith(NO_CHANGE) or s in ("none", "unchanged", "n/a"):
-        return []
-    out: list[Movement] = []
-    for clause in _CLAUSE.split(s):
-        found = _clause_movement(part, clause.strip())
-        if found and (found[0], found[1]) not in {(m.action, m.direction) for m in out}:
-            out.append(Movement(part=part, action=found[0], direction=found[1]))  # type: ignore[arg-type]
+        return {}
+    out: dict[Movement, int] = {}
+    for clause in _movement_clauses(s):
+        amount = 1 if _has(_LARGE, clause) else -1 if _has(_SMALL, clause) else 0
+        for p, action, direction in clause_claims(part, clause.strip()):
+            out.setdefault(Movement(part=p, action=action, direction=direction), amount)  # type: ignore[arg-type]
     return out
 
 
@@ -340,7 +519,7 @@ def parse_answer(text: str, k: int, annotator: str, version: str, variant: Varia
         raise AnswerError("'instructions' missing or not a list of non-empty strings")
     if len(instructions) < k:
         raise AnswerError(f"{len(instructions)} instructions, {k} asked")
-    moves = [m for p, s in parts.items() for m in statement_movements(p, s)]
+    moves = list(dict.fromkeys(m for p, s in parts.items() for m in statement_movements(p, s)))
     return [
         TransitionDescription(
             parts=parts, text=t.strip(), movements=moves, annotator=annotator, annotator_version=version, variant=variant
@@ -379,17 +558,26 @@ _ALSO_EVIDENCE: dict[tuple[str, str], tuple[str, float, float]] = {
     ("leg", "lift"): ("foot_height", 1.0, 0.1),
     ("leg", "put_down"): ("foot_height", -1.0, 0.1),
 }
-#: Claimed movements with a left/right direction: (feature of ``measure.lateral_deltas``, unit).
-_LATERAL_EVIDENCE: dict[tuple[str, str], tuple[str, float]] = {
-    ("torso", "lean"): ("torso_lean", THRESHOLDS["side_lean"]),
-    ("torso", "twist"): ("torso_twist", THRESHOLDS["twist"]),
-    ("head", "turn"): ("head_turn", THRESHOLDS["head_turn"]),
-    ("head", "tilt"): ("head_tilt", THRESHOLDS["head_tilt"]),
-    ("whole_body", "turn"): ("body_turn", THRESHOLDS["turn"]),
-    ("whole_body", "move"): ("body_move", THRESHOLDS["move"]),
+#: One unit of ``weight_shift`` (m): the pelvis moving this far over one foot is a clear weight shift
+#: (the describer has no threshold for it: it never says 'shift your weight').
+WEIGHT_SHIFT_UNIT = 0.05
+#: Claimed movements with a left/right direction: (feature of ``measure.lateral_deltas``, unit) pairs;
+#: the best-supported reading counts ('move to the left' is a step of the whole body or a weight shift).
+_LATERAL_EVIDENCE: dict[tuple[str, str], tuple[tuple[str, float], ...]] = {
+    ("torso", "lean"): (("torso_lean", THRESHOLDS["side_lean"]),),
+    ("torso", "twist"): (("torso_twist", THRESHOLDS["twist"]),),
+    ("head", "turn"): (("head_turn", THRESHOLDS["head_turn"]),),
+    ("head", "tilt"): (("head_tilt", THRESHOLDS["head_tilt"]),),
+    ("whole_body", "turn"): (("body_turn", THRESHOLDS["turn"]),),
+    ("whole_body", "move"): (("body_move", THRESHOLDS["move"]), ("weight_shift", WEIGHT_SHIFT_UNIT)),
 }
 #: How much more (in threshold units) one side must support a claim than the other to count as evidence.
 SIDE_MARGIN = 0.5
+#: One claim's evidence is clipped to ± this many threshold units, so one large movement cannot outvote the rest.
+SIDE_CLIP = 2.0
+#: An answer looks side-swapped when its summed evidence favours the swapped reading by at least this
+#: many threshold units: a margin, so that an answer with a few loose claims is not rejected.
+SIDE_REJECT = 1.0
 
 
 @dataclass(frozen=True)
@@ -408,6 +596,26 @@ class SideEvidence:
         d = self.named - self.other
         return 1 if d >= SIDE_MARGIN else -1 if d <= -SIDE_MARGIN else 0
 
+    @property
+    def score(self) -> float:
+        """How much better the named side fits than the other (threshold units, clipped to ±``SIDE_CLIP``);
+        the swapped reading of the same claim scores the negative."""
+        return float(np.clip(self.named - self.other, -SIDE_CLIP, SIDE_CLIP))
+
+
+def _sided_claims(desc: TransitionDescription) -> dict[Movement, int]:
+    """The movements of the answer's part lines that say something about one side, with their amount
+    words (``line_claims``; the first line wins). Left out: a line's claims about both sides of another
+    part at once ('widen the stance' steps both feet out), which say nothing about which side is which."""
+    out: dict[Movement, int] = {}
+    for part, statement in desc.parts.items():
+        claims = line_claims(part, statement)
+        for m, amount in claims.items():
+            if m.part != part and m.mirrored() in claims and m.mirrored() != m:
+                continue
+            out.setdefault(m, amount)
+    return out
+
 
 def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvidence]:
     """Every sided or left/right claim of the answer's part lines, weighed against how each side moved.
@@ -415,62 +623,67 @@ def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvide
     A limb claim ('raise the left arm') is supported by the named limb's measured change in the
     claimed direction (elevation up, flexion down, foot forward, …) and compared with the same
     change of the other limb; a lateral claim ('twist to the left') is compared with its mirror
-    image ('twist to the right'). Supports are in units of the kinematic describer's thresholds.
+    image ('twist to the right'); a limb said not to move while its mirror moves is weighed by how
+    little each side moved (``_still_evidence``). Supports are in units of the kinematic describer's
+    thresholds; the same claim with its sides swapped scores the negative.
     """
     limbs = {side: limb_deltas(change, side) for side in ("left", "right")}
     lateral = lateral_deltas(change)
-    claims = {part: _amounts(part, statement) for part, statement in desc.parts.items()}
+    claims = _sided_claims(desc)
+    amounts = {(m.part, m.action, m.direction): a for m, a in claims.items()}
     out: list[SideEvidence] = []
-    for part, statement in desc.parts.items():
-        for m in statement_movements(part, statement):
-            if part in _SIDED:
-                side, limb = part.split("_")
-                rule = _LIMB_EVIDENCE.get((limb, m.action, m.direction if m.action in ("move", "step") else None))
-                if rule is None:
-                    continue
-                feature, sign, unit = rule
-                other = "right" if side == "left" else "left"
-                named, mirrored = sign * limbs[side][feature] / unit, sign * limbs[other][feature] / unit
-                alt = _ALSO_EVIDENCE.get((limb, m.action))
-                if alt is not None:  # 'raise the arm' is also said of a hand brought up by bending the elbow
-                    f2, s2, u2 = alt  # credited to the named side only: it may excuse a claim, never accuse one
-                    named = max(named, s2 * limbs[side][f2] / u2)
-                twin = claims.get(f"{other}_{limb}", {}).get((m.action, m.direction))
-                if twin is not None:  # both sides claim it: only the amounts the answer gives can tell them apart
-                    said = claims[part][(m.action, m.direction)] - twin
-                    if said == 0 or abs(named - mirrored) < SIDE_MARGIN:
-                        named = mirrored = 0.0
-                    elif (said > 0) != (named > mirrored):
-                        named, mirrored = min(named, mirrored), max(named, mirrored)
-                    else:
-                        named, mirrored = max(named, mirrored), min(named, mirrored)
-            elif (part, m.action) in _LATERAL_EVIDENCE and m.direction in ("left", "right"):
-                feature, unit = _LATERAL_EVIDENCE[(part, m.action)]
-                value = lateral[feature] / unit * (1.0 if m.direction == "left" else -1.0)
-                named, mirrored = value, -value
-            else:
+    for m in claims:
+        part = m.part
+        if part in _SIDED:
+            side, limb = part.split("_")
+            rule = _LIMB_EVIDENCE.get((limb, m.action, m.direction if m.action in ("move", "step") else None))
+            if rule is None:
                 continue
-            out.append(SideEvidence(part, m.action, m.direction, round(named, 3), round(mirrored, 3)))
-    return out
+            feature, sign, unit = rule
+            other = "right" if side == "left" else "left"
+            named, mirrored = sign * limbs[side][feature] / unit, sign * limbs[other][feature] / unit
+            alt = _ALSO_EVIDENCE.get((limb, m.action))
+            if alt is not None:  # 'raise the arm' is also said of a hand brought up by bending the elbow
+                f2, s2, u2 = alt  # credited to the named side only: it may excuse a claim, never accuse one
+                named = max(named, s2 * limbs[side][f2] / u2)
+            twin = amounts.get((BODY_PART_SWAP[part], m.action, m.direction))
+            if twin is not None:  # both sides claim it: only the amounts the answer gives can tell them apart
+                said = amounts[(part, m.action, m.direction)] - twin
+                if said == 0 or abs(named - mirrored) < SIDE_MARGIN:
+                    named = mirrored = 0.0
+                elif (said > 0) != (named > mirrored):
+                    named, mirrored = min(named, mirrored), max(named, mirrored)
+                else:
+                    named, mirrored = max(named, mirrored), min(named, mirrored)
+        elif (part, m.action) in _LATERAL_EVIDENCE and m.direction in ("left", "right"):
+            sign = 1.0 if m.direction == "left" else -1.0
+            values = [sign * lateral[feature] / unit for feature, unit in _LATERAL_EVIDENCE[(part, m.action)]]
+            named, mirrored = max(values), max(-v for v in values)
+        else:
+            continue
+        out.append(SideEvidence(part, m.action, m.direction, round(named, 3), round(mirrored, 3)))
+    return out + _still_evidence(desc, limbs, claims)
 
 
-_SMALL = r"\bslight(?:ly)?\b|\ba (?:little|bit|touch)\b|\bsomewhat\b|\bgently\b|\ba tad\b|\bpartly\b|\bhalf"
-_LARGE = (
-    r"\bfully\b|\bdeep(?:ly)?\b|\ba lot\b|\bhigh\b|\ball the way\b|\bfar\b|\bstrongly\b|\bcompletely\b"
-    r"|\bwide\b|\boverhead\b|\babove (?:your |the )?head\b|\bsharply\b"
-)
+def _limb_motion(deltas: dict[str, float], limb: str) -> float:
+    """How much one arm or leg moved: its largest change among the side check's features, in threshold units."""
+    rules = {(f, u) for (kind, _, _), (f, _, u) in _LIMB_EVIDENCE.items() if kind == limb}
+    return max(abs(deltas[f]) / u for f, u in rules)
 
 
-def _amounts(part: str, statement: str) -> dict[tuple[str, str | None], int]:
-    """Claimed movements of a part line with the amount its words give: −1 small, 0 unsaid, +1 large."""
-    out: dict[tuple[str, str | None], int] = {}
-    s = statement.lower()
-    if s.startswith(NO_CHANGE):
-        return out
-    for clause in _CLAUSE.split(s):
-        found = _clause_movement(part, clause.strip())
-        if found and found not in out:
-            out[found] = 1 if _has(_LARGE, clause) else -1 if _has(_SMALL, clause) else 0
+def _still_evidence(
+    desc: TransitionDescription, limbs: dict[str, dict[str, float]], claims: dict[Movement, int]
+) -> list[SideEvidence]:
+    """'No change' of a limb whose mirror the answer says moves, weighed like a claim: supported by how
+    little the named limb moved, against how little the other one did (action ``still``)."""
+    out: list[SideEvidence] = []
+    for part in _SIDED:
+        mirror = BODY_PART_SWAP[part]
+        if not desc.parts.get(part, NO_CHANGE).lower().startswith(NO_CHANGE) or not any(m.part == mirror for m in claims):
+            continue
+        side, limb = part.split("_")
+        named, other = -_limb_motion(limbs[side], limb), -_limb_motion(limbs[mirror.split("_")[0]], limb)
+        out.append(SideEvidence(part, "still", None, round(named, 3), round(other, 3)))
     return out
 
 
@@ -479,6 +692,17 @@ def side_check(desc: TransitionDescription, a: np.ndarray, b: np.ndarray, mask: 
     reverse (``side_evidence``). ``swapped > agreeing`` means the answer mixed up left and right."""
     votes = [e.vote for e in side_evidence(desc, measure(a, b, mask))]
     return votes.count(1), votes.count(-1)
+
+
+def side_score(desc: TransitionDescription, change: Change) -> float:
+    """Summed evidence (``SideEvidence.score``) that the answer's sides are as named: positive when
+    the named sides fit the measurement better than the swapped ones; swapping the answer negates it."""
+    return round(sum(e.score for e in side_evidence(desc, change)), 3)
+
+
+def sides_swapped(desc: TransitionDescription, a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> bool:
+    """Whether the answer mixed up left and right: its ``side_score`` is at most −``SIDE_REJECT``."""
+    return side_score(desc, measure(a, b, mask)) <= -SIDE_REJECT
 
 
 def sides_move_differently(change: Change) -> bool:
@@ -501,4 +725,4 @@ def sides_move_differently(change: Change) -> bool:
     if any(abs(left[f] - right[f]) >= u for f, u in units.items()):
         return True
     lateral = lateral_deltas(change)
-    return any(abs(lateral[f]) >= u for f, u in _LATERAL_EVIDENCE.values())
+    return any(abs(lateral[f]) >= u for rules in _LATERAL_EVIDENCE.values() for f, u in rules if f != "weight_shift")

@@ -30,7 +30,7 @@ import numpy as np
 from autocompose.describe.base import TransitionDescription, Variant
 from autocompose.describe.mllm.cache import ResponseCache, cache_key
 from autocompose.describe.mllm.client import ChatBackend, Limiter, MLLMConfig, RetryableError, backoff, make_backend
-from autocompose.describe.mllm.parse import AnswerError, parse_answer, side_check
+from autocompose.describe.mllm.parse import AnswerError, parse_answer, sides_swapped
 from autocompose.describe.mllm.prompt import answer_schema, load_prompt, messages_for, request_image
 from autocompose.describe.run import append_record, pair_record, resumable_ids, summarise
 from autocompose.describe.variants import selected_variants, variant_poses
@@ -148,9 +148,8 @@ class MLLMDescriber:
                     text, usage = await self.backend.complete(messages, params)
                 self._account(usage)
                 descs = parse_answer(text, k, self.name, self.version, variant)
-                agree, swapped = side_check(descs[0], va, vb, vm)
-                if swapped > agree:
-                    raise AnswerError(f"sides look swapped ({swapped} sided parts match the other side, {agree} the named one)")
+                if sides_swapped(descs[0], va, vb, vm):
+                    raise AnswerError("sides look swapped (the sided claims fit the other side clearly better)")
             except RetryableError as exc:
                 reason = str(exc)
                 await asyncio.sleep(backoff(self.cfg, attempt, exc.retry_after))

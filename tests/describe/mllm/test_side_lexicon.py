@@ -1,0 +1,182 @@
+"""Stance / weight / placement phrases of real answers and FIXMYPOSE, the direction- and amount-aware
+side check on hand-built pairs, and the FIXMYPOSE dev / held-out split."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from autocompose.describe.base import NO_CHANGE, TransitionDescription
+from autocompose.describe.measure import lateral_deltas, measure
+from autocompose.describe.mllm.parse import (
+    is_hold,
+    side_evidence,
+    side_score,
+    sides_swapped,
+    statement_movements,
+    text_movements,
+)
+from autocompose.describe.mllm.quality import FIXMYPOSE_HALVES, fixmypose_coverage, fixmypose_half
+from autocompose.poses.builtin.body import BodyShape, forward_kinematics
+from autocompose.poses.builtin.motions import STAND
+from autocompose.poses.skeleton import BODY_PART_NAMES, joint_index
+
+
+def pose(**dofs: float) -> np.ndarray:
+    values = {**STAND, **dofs}
+    return forward_kinematics({k: np.array([v]) for k, v in values.items()}, BodyShape())[0]
+
+
+def answer(**parts: str) -> TransitionDescription:
+    full = {p: parts.get(p, NO_CHANGE) for p in BODY_PART_NAMES}
+    return TransitionDescription(parts=full, text="x", movements=[], annotator="test", annotator_version="0", variant="original")
+
+
+# part line -> {(part, action, direction)}: every phrase maps to a measured movement
+STANCE_LINES = [
+    ("whole_body", "Narrow the stance slightly", {("left_leg", "step", "in"), ("right_leg", "step", "in")}),
+    ("whole_body", "Widen your stance", {("left_leg", "step", "out"), ("right_leg", "step", "out")}),
+    ("whole_body", "Stand with the feet closer together", {("left_leg", "step", "in"), ("right_leg", "step", "in")}),
+    ("left_leg", "Widen the stance with this foot", {("left_leg", "step", "out")}),
+    ("whole_body", "Shift your weight onto the left leg", {("whole_body", "move", "left")}),
+    (
+        "right_leg",
+        "Plant the right foot and take your weight on it",
+        {("right_leg", "put_down", None), ("whole_body", "move", "right")},
+    ),
+    ("whole_body", "Balance on the right leg", {("left_leg", "lift", None), ("whole_body", "move", "right")}),
+    ("whole_body", "Stand evenly on both feet", {("left_leg", "put_down", None), ("right_leg", "put_down", None)}),
+    ("left_leg", "Let the left leg trail behind you", {("left_leg", "step", "back")}),
+    ("whole_body", "Stay low in a crouch", {("whole_body", "lower", None)}),
+    ("whole_body", "Stand slightly taller", {("whole_body", "raise", None)}),
+    ("whole_body", "Hunch forward slightly", {("torso", "lean", "forward")}),
+    ("left_arm", "Open the left arm out to the side", {("left_arm", "raise", None)}),
+    ("right_arm", "Bring the right hand to the hip", {("right_arm", "bend", None)}),
+    ("left_arm", "Touch the left hand to your forehead", {("left_arm", "raise", None)}),
+    ("left_arm", "Let the left hand drift slightly outward", {("left_arm", "move", "out")}),
+    ("left_arm", "Extend the left arm straight out to the side", {("left_arm", "raise", None), ("left_arm", "straighten", None)}),
+    ("right_arm", "Lower the right arm from the raised diagonal down to your side", {("right_arm", "lower", None)}),
+    ("right_arm", "Lower the right arm to hang by the side with a slight bend", {("right_arm", "lower", None)}),
+    ("left_leg", "Lower the raised left leg to the floor", {("left_leg", "put_down", None)}),
+    ("left_leg", "Draw the left foot in under the body", {("left_leg", "step", "in")}),
+    ("left_leg", "Reduce the bend in the left knee", {("left_leg", "straighten", None)}),
+    ("left_arm", "Lower the left hand, keeping the elbow bent", {("left_arm", "lower", None)}),
+]
+
+# FIXMYPOSE-style clauses -> {(part, action, direction)}
+STANCE_TEXT = [
+    ("right foot to the right", {("right_leg", "step", "out")}),
+    ("touch your left knee to your right knee", {("left_leg", "step", "in")}),
+    ("balance your entire weight on your right leg", {("left_leg", "lift", None), ("whole_body", "move", "right")}),
+    ("place your left foot on your right knee", {("left_leg", "lift", None)}),
+    ("put your right hand on your right knee", {("right_arm", "lower", None)}),
+    ("have your back to the window", {("whole_body", "turn", None)}),
+    ("move your head down very slightly", {("head", "look", "down")}),
+    ("you need to elevate your legs", {("left_leg", "lift", None), ("right_leg", "lift", None)}),
+    ("have your hands on your side", {("left_arm", "lower", None), ("right_arm", "lower", None)}),
+    ("right arm level with your shoulder", {("right_arm", "raise", None)}),
+    ("turn your head to face the lamp", {("head", "turn", None)}),
+    ("move your right arm next to your body", {("right_arm", "move", "in")}),
+    ("slide your right foot away from your left foot", {("right_leg", "step", "out")}),
+    ("raise your upper body up", {("torso", "lean", "back")}),
+    ("bring your right elbow upwards a couple of inches", {("right_arm", "raise", None)}),
+    ("bring your left hand beside your thigh", {("left_arm", "lower", None)}),
+    ("raising your right hand", {("right_arm", "raise", None)}),
+    ("move your left foot in about an inch", {("left_leg", "step", "in")}),
+    ("your gaze should be straight ahead", {("head", "look", "up")}),
+    ("touch your left fingertips to your hips", {("left_arm", "bend", None)}),
+    ("bring the left leg up so your foot is touching your right knee", {("left_leg", "lift", None)}),
+    ("your left foot should be touching the floor", {("left_leg", "put_down", None)}),
+    (
+        "shift from balancing on the right leg to standing on both feet",
+        {("left_leg", "put_down", None), ("right_leg", "put_down", None)},
+    ),
+]
+
+
+@pytest.mark.parametrize(("part", "line", "expected"), STANCE_LINES)
+def test_stance_weight_and_placement_lines(part, line, expected):
+    assert {(m.part, m.action, m.direction) for m in statement_movements(part, line)} == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), STANCE_TEXT)
+def test_stance_weight_and_placement_clauses(text, expected):
+    assert {(m.part, m.action, m.direction) for _, ms in text_movements(text) for m in ms} == expected
+
+
+@pytest.mark.parametrize("line", ["Keep the wide stance", "keeping the elbow bent with the hand at chest level"])
+def test_state_statements_are_holds(line):
+    assert is_hold(line.lower())
+    assert statement_movements("whole_body", line) == [] and statement_movements("left_arm", line) == []
+
+
+def test_swapped_arms_caught_correct_accepted():
+    """Left arm rises, right arm lowers: both arms move, so only HOW each moves tells the sides apart."""
+    a, b = pose(l_sh_elev=60, r_sh_elev=60), pose(l_sh_elev=150, r_sh_elev=12)
+    right = answer(left_arm="Raise the left arm up overhead", right_arm="Lower the right arm down to your side")
+    wrong = right.side_swapped("original")
+    assert wrong.parts["left_arm"].startswith("Lower")
+    assert side_score(right, measure(a, b)) > 0 > side_score(wrong, measure(a, b))
+    assert not sides_swapped(right, a, b) and sides_swapped(wrong, a, b)
+    # the same answer on the reversed pair (left arm lowers, right rises) is the swapped one
+    assert sides_swapped(right, b, a) and not sides_swapped(wrong, b, a)
+
+
+def test_swap_flips_the_sign_of_each_claim():
+    a, b = pose(l_sh_elev=60, r_sh_elev=60, r_elbow=12), pose(l_sh_elev=150, r_sh_elev=12, r_elbow=90)
+    right = answer(left_arm="Raise the left arm", right_arm="Lower the right arm and bend the right elbow")
+    scores = {(e.part, e.action): e.score for e in side_evidence(right, measure(a, b))}
+    swapped = {
+        (e.part.replace("right", "@").replace("left", "right").replace("@", "left"), e.action): e.score
+        for e in side_evidence(right.side_swapped("original"), measure(a, b))
+    }
+    assert set(scores) == set(swapped) == {("left_arm", "raise"), ("right_arm", "lower"), ("right_arm", "bend")}
+    assert all(scores[k] > 0 and swapped[k] == -scores[k] for k in scores)
+
+
+def test_both_sides_claimed_only_amount_words_decide():
+    """Both arms rise, the left far more: 'slightly' on the wrong side is a swap, no amount words no evidence."""
+    a, b = pose(l_sh_elev=20, r_sh_elev=20), pose(l_sh_elev=150, r_sh_elev=55)
+    right = answer(left_arm="Raise the left arm high overhead", right_arm="Raise the right arm slightly")
+    assert not sides_swapped(right, a, b) and sides_swapped(right.side_swapped("original"), a, b)
+    plain = answer(left_arm="Raise the left arm", right_arm="Raise the right arm")
+    assert side_score(plain, measure(a, b)) == 0.0
+
+
+def test_weight_shift_is_weighed_by_the_pelvis_over_the_feet():
+    a = pose()
+    b = a.copy()
+    legs = [joint_index(j) for j in ("left_knee", "right_knee", "left_ankle", "right_ankle", "left_foot", "right_foot")]
+    upper = [i for i in range(len(a)) if i not in legs]
+    b[upper, 0] += 0.08  # everything above the knees moves to the person's left (+x), the feet stay
+    assert lateral_deltas(measure(a, b))["weight_shift"] > 0.05
+    right = answer(whole_body="Shift your weight onto the left leg")
+    assert side_score(right, measure(a, b)) >= 1.0
+    assert sides_swapped(right.side_swapped("original"), a, b) and not sides_swapped(right, a, b)
+
+
+def test_fixmypose_split_is_stable_and_complete(tmp_path):
+    items = [{"uid": f"{i}_1_2_3_4", "sents": [f"raise your left arm {i}", f"bend your right knee {i}"]} for i in range(40)]
+    (tmp_path / "valid_NC.json").write_text(json.dumps(items))
+    report = fixmypose_coverage(tmp_path)
+    halves = report["halves"]
+    assert set(halves) == set(FIXMYPOSE_HALVES)
+    expected = {h: 2 * sum(fixmypose_half(it["uid"]) == h for it in items) for h in FIXMYPOSE_HALVES}
+    assert {h: halves[h]["sentences"] for h in halves} == expected and all(n > 0 for n in expected.values())
+    assert halves["dev"]["clauses"] + halves["heldout"]["clauses"] == report["clauses"] == 80
+    # fixed by SHA-1 of the uid, not by Python's per-process salted hash: these never change
+    assert [fixmypose_half(u) for u in ("7_20_1_12_1", "6_9_5_16_2", "10_7_3_1_0")] == ["heldout", "dev", "heldout"]
+
+
+def test_a_limb_said_not_to_move_is_weighed_against_its_mirror():
+    a, b = pose(r_elbow=12), pose(r_elbow=100, l_elbow=14)
+    right = answer(right_arm="Bend the right elbow")  # left arm: no change
+    still = [e for e in side_evidence(right, measure(a, b)) if e.action == "still"]
+    assert [(e.part, e.score > 0) for e in still] == [("left_arm", True)]
+    swapped = [e for e in side_evidence(right.side_swapped("original"), measure(a, b)) if e.action == "still"]
+    assert [(e.part, e.score) for e in swapped] == [("right_arm", -still[0].score)]
+    assert sides_swapped(right.side_swapped("original"), a, b) and not sides_swapped(right, a, b)
+    # nothing said about either side moving: no 'still' evidence at all
+    assert not [e for e in side_evidence(answer(torso="Lean forward"), measure(a, b)) if e.action == "still"]
