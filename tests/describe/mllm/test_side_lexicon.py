@@ -106,6 +106,63 @@ def test_stance_weight_and_placement_clauses(text, expected):
     assert {(m.part, m.action, m.direction) for _, ms in text_movements(text) for m in ms} == expected
 
 
+# a limb pointed, reached or swung somewhere, and the head / body pointed: clause -> {(part, action, direction)}
+POINTING_TEXT = [
+    ("point your left arm toward the window", {("left_arm", "raise", None)}),
+    ("your right elbow should be pointing at the bookshelf", {("right_arm", "raise", None)}),
+    ("your left hand should be reaching towards the door", {("left_arm", "raise", None)}),
+    ("swing your right arm in the direction of the sofa", {("right_arm", "raise", None)}),
+    ("move your left hand towards the mirror", {("left_arm", "raise", None)}),
+    ("with your elbows pointing behind you", {("left_arm", "move", "back"), ("right_arm", "move", "back")}),
+    ("your right elbow should point downward", {("right_arm", "lower", None)}),
+    ("with your left elbow pointing at the floor lamp", {("left_arm", "raise", None)}),
+    ("your hands should point to the ceiling", {("left_arm", "raise", None), ("right_arm", "raise", None)}),
+    ("bring your right hand towards your mouth", {("right_arm", "raise", None)}),
+    ("bring your elbows in towards yourself", {("left_arm", "move", "in"), ("right_arm", "move", "in")}),
+    ("your head should be pointing toward the door", {("head", "turn", None)}),
+    ("your hips should point away from the desk", {("whole_body", "turn", None)}),
+    ("bring your head upright", {("head", "look", "up")}),
+    ("swing your hips to the right", {("whole_body", "move", "right")}),
+    ("swing your upper body to the left", {("torso", "twist", "left")}),
+    # the hand's own orientation is cut off; what the clause says of the arm still counts
+    ("hold your left hand up with the palm facing the door", {("left_arm", "raise", None)}),
+    ("put your right hand by your chest with the palm facing down", {("right_arm", "bend", None)}),
+    ("move your left palm towards the cupboard", {("left_arm", "raise", None)}),
+]
+
+# the hand's orientation only: not an arm movement the skeleton measures, so not read
+HAND_ORIENTATION_TEXT = [
+    "your right palm should be facing the cupboard",
+    "with your left palm facing down",
+    "turn your right hand to face the door",
+    "the fingers of your left hand pointing at the ceiling",
+    "your hands should be facing each other",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), POINTING_TEXT)
+def test_pointing_and_reaching_clauses(text, expected):
+    assert {(m.part, m.action, m.direction) for _, ms in text_movements(text) for m in ms} == expected
+
+
+@pytest.mark.parametrize("text", HAND_ORIENTATION_TEXT)
+def test_hand_orientation_is_not_read_as_an_arm_movement(text):
+    assert [ms for _, ms in text_movements(text)] == [[]]
+
+
+@pytest.mark.parametrize(
+    ("part", "line", "expected"),
+    [
+        ("left_arm", "Angle the left forearm slightly inward toward the head", {("left_arm", "move", "in")}),
+        ("right_arm", "Raise the right arm with the palm facing forward", {("right_arm", "raise", None)}),
+        ("right_arm", "Bring the right hand toward the hip", {("right_arm", "bend", None)}),
+        ("left_arm", "Point the left elbow outward", {("left_arm", "raise", None)}),
+    ],
+)
+def test_pointing_part_lines(part, line, expected):
+    assert {(m.part, m.action, m.direction) for m in statement_movements(part, line)} == expected
+
+
 @pytest.mark.parametrize("line", ["Keep the wide stance", "keeping the elbow bent with the hand at chest level"])
 def test_state_statements_are_holds(line):
     assert is_hold(line.lower())
