@@ -124,6 +124,9 @@ POINTING_TEXT = [
     ("bring your head upright", {("head", "look", "up")}),
     ("swing your hips to the right", {("whole_body", "move", "right")}),
     ("swing your upper body to the left", {("torso", "twist", "left")}),
+    # a bare 'with your … foot' names the limb of a clause that named none
+    ("take a step back with your left foot", {("left_leg", "step", "back")}),
+    ("step out to the side, with the right leg", {("right_leg", "step", "out")}),
     # the hand's own orientation is cut off; what the clause says of the arm still counts
     ("hold your left hand up with the palm facing the door", {("left_arm", "raise", None)}),
     ("put your right hand by your chest with the palm facing down", {("right_arm", "bend", None)}),

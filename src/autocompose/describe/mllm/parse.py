@@ -434,6 +434,8 @@ _PART_MENTION = re.compile(
 )
 _FRAGMENT = re.compile(r"(?:in|to|at|from|close|by|on|above|below|near|towards?|so|until|about|up|down|out)\b")
 _SHOULDER = re.compile(r"\b(left|right) shoulder\b")
+#: A bare 'with your left foot' after a clause that names no limb ('take a step back'): the limb that does it.
+_INSTRUMENT = re.compile(r"with (?:your |the |my )?(?:left |right |other |opposite )?(?:arm|hand|leg|foot|knee)s?")
 
 
 def _mention_parts(m: re.Match[str], previous_side: str | None) -> list[str]:
@@ -476,10 +478,12 @@ def text_movements(text: str) -> list[tuple[str, list[Movement]]]:
     out: list[tuple[str, list[Movement]]] = []
     carried: list[str] = []
     for c in text_clauses(text):
-        if out and (_FRAGMENT.match(c) or (not out[-1][1] and not names_a_part(c))):
+        instrument = bool(out) and _INSTRUMENT.fullmatch(c) is not None and _instrument_of(out[-1][0])
+        if out and (_FRAGMENT.match(c) or (not out[-1][1] and not names_a_part(c)) or instrument):
+            limb = clause_parts(c, [])
             c = out.pop()[0] + " and " + c  # a continuation of a clause that said nothing yet: read them together
-            carried = clause_parts(c, [])
-        parts = clause_parts(c, carried)
+            carried = limb if instrument else clause_parts(c, [])  # 'take a step back with your left foot': that foot
+        parts = carried if instrument else clause_parts(c, carried)
         carried = parts
         moves: list[Movement] = []
         if not is_hold(c):
@@ -488,6 +492,17 @@ def text_movements(text: str) -> list[tuple[str, list[Movement]]]:
                     moves.append(Movement(part=p, action=action, direction=direction))  # type: ignore[arg-type]
         out.append((c, list(dict.fromkeys(moves))))
     return out
+
+
+def _instrument_of(clause: str) -> bool:
+    """Whether a bare 'with your left foot' after ``clause`` names the limb doing its movement: the clause
+    moves (steps, reaches, swings, …) without naming an arm or a leg, and does not end in a comparison
+    ('so that it is even | in line | level' + 'with your left leg')."""
+    return (
+        _has(r"\bstep|\bkick|\breach|\bwalk|\blunge|\bmove|\bpoint|\bswing|\bjump|\bhop|\bstomp|\bpivot", clause)
+        and not any(m.group("arm") or m.group("leg") for m in _PART_MENTION.finditer(clause))
+        and not _has(r"\b(?:even|line|level|equal|parallel|square|flush|aligned|same|together)$", clause)
+    )
 
 
 def names_a_part(clause: str) -> bool:
