@@ -127,6 +127,12 @@ POINTING_TEXT = [
     # a bare 'with your … foot' names the limb of a clause that named none
     ("take a step back with your left foot", {("left_leg", "step", "back")}),
     ("step out to the side, with the right leg", {("right_leg", "step", "out")}),
+    # a leg off the floor or up, legs joined or apart
+    ("pick your right leg off of the ground", {("right_leg", "lift", None)}),
+    ("bring your left leg upwards", {("left_leg", "lift", None)}),
+    ("your right heel should come up from the floor", set()),
+    ("separate your feet", {("left_leg", "step", "out"), ("right_leg", "step", "out")}),
+    ("join your legs", {("left_leg", "step", "in"), ("right_leg", "step", "in")}),
     # the hand's own orientation is cut off; what the clause says of the arm still counts
     ("hold your left hand up with the palm facing the door", {("left_arm", "raise", None)}),
     ("put your right hand by your chest with the palm facing down", {("right_arm", "bend", None)}),

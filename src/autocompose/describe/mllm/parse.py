@@ -119,6 +119,12 @@ _LEG_LIFT = (
     r"\bkick|\bswing\b|\blift(?!ed)|\brais(?!ed)|\belevat|\bpick(?:s|ing)?\b.*\bup\b|\bbring\b.*\bup\b|\boff the (?:floor|ground)"
     r"|\bknee up\b|\bin the air\b|\babove the (?:floor|ground)"
 )
+#: A leg brought off the floor or up (not a heel or the toes: 'heel off the floor' is a rise onto the toes;
+#: nor a knee: 'the knee an inch off the ground' is a kneel).
+_LEG_UP = (
+    r"\boff (?:of |o )?(?:the )?(?:floor|ground)\b|\b(?:up|away) from the (?:floor|ground)\b|\bon (?:the )?air\b"
+    r"|\b(?:mov|bring|go|goes|come|comes|put|pick)\w*\b.*\bup(?:wards?)?\b"
+)
 _LOOK_UP = (
     r"\b(?:lift|raise)\b.*\bhead|\blook\b.*\bup|\bchin up|\b(?:raise|lift) (?:your |the )?chin|\bhead back|\btilt\b.*\bback"
     r"|\bceiling|\bsky|\bhead up(?:wards?)?\b|\bup(?:wards?)?\b"
@@ -243,7 +249,7 @@ def _leg_movement(part: str, c: str) -> tuple[str, str | None] | None:
     lead = _lead_verb(c, _LEG_LEAD)
     if lead is not None:
         return lead, None
-    if _has(_LEG_LIFT, c):
+    if _has(_LEG_LIFT, c) or (_has(_LEG_UP, c) and not _has(r"\bheels?\b|\btoes?\b|\btip|\bknees?\b", c)):
         return "lift", None
     if _has(r"\bwiden|\bwider stance|\bspread\b", c):
         return "step", "out"
@@ -345,10 +351,13 @@ def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
 
 #: Stance and weight phrases, whichever line or clause says them ('widen the stance', 'balance on the
 #: left leg', 'take your weight onto it'); read into the leg and whole-body movements they imply.
-_WIDEN = r"\bwiden|\bwider (?:stance|base)|\b(?:feet|legs|stance)\b.*\b(?:apart|wider)\b|\bspread\b.*\b(?:feet|legs)\b"
+_WIDEN = (
+    r"\bwiden|\bwider (?:stance|base)|\b(?:feet|legs|stance)\b.*\b(?:apart|wider)\b|\b(?:spread|splay)\b.*\b(?:feet|legs)\b"
+    r"|\bseparate (?:your |the |both )?(?:feet|legs)\b|\bgap between (?:your |the )?(?:feet|legs)\b"
+)
 _NARROW = (
     r"\bnarrow|\b(?:feet|legs|heels|ankles)\b.*\b(?:together|closer|meet|touch)|\b(?:shorter|smaller|closer) stance"
-    r"|\bclose (?:the|your) stance|\btogether\b.*\b(?:feet|legs)\b"
+    r"|\bclose (?:the|your) stance|\btogether\b.*\b(?:feet|legs)\b|\bjoin (?:your |the |both )?(?:feet|legs)\b"
 )
 _ON_ONE_LEG = re.compile(
     r"(?<!from )\b(?:balanc\w*|stand\w*|hop\w*|perch\w*|support\w*|rest\w*)\b"
