@@ -63,6 +63,12 @@ STANCE_LINES = [
     ("left_leg", "Draw the left foot in under the body", {("left_leg", "step", "in")}),
     ("left_leg", "Reduce the bend in the left knee", {("left_leg", "straighten", None)}),
     ("left_arm", "Lower the left hand, keeping the elbow bent", {("left_arm", "lower", None)}),
+    (
+        "whole_body",
+        "Switch the standing leg from right to left",
+        {("right_leg", "lift", None), ("left_leg", "put_down", None), ("whole_body", "move", "left")},
+    ),
+    ("right_leg", "Bring the right foot in under the hip", {("right_leg", "step", "in")}),
 ]
 
 # FIXMYPOSE-style clauses -> {(part, action, direction)}

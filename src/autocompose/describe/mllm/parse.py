@@ -47,7 +47,7 @@ _DIRECTION_WORDS = {
     "in": r"\binwards?\b|\bin$|\bcloser\b"
     r"|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close|so\b|under|line|and\b|your\b|about\b|a (?:bit|little)\b|slightly))"
     r"|\btogether\b|\btowards? (?:yourself|you)\b"
-    r"|\bacross\b|\bcross(?:es|ed|ing)?\b|\bmidline\b|\bunder (?:the |your )?(?:body|hips|pelvis|torso)\b"
+    r"|\bacross\b|\bcross(?:es|ed|ing)?\b|\bmidline\b|\bunder (?:the |your )?(?:body|hips?|pelvis|torso)\b"
     r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))"
     r"|\b(?:beside|next to|close to|against) (?:your |the )?(?:body|torso|chest)\b",
 }
@@ -363,6 +363,11 @@ _ON_ONE_LEG = re.compile(
     r"(?<!from )\b(?:balanc\w*|stand\w*|hop\w*|perch\w*|support\w*|rest\w*)\b"
     r".*?\bon (?:the |your |just |only )*(left|right) (?:leg|foot)"
 )
+#: 'Switch the standing leg from left to right': the leg it switches to is the new standing leg.
+_SWITCH_LEG = re.compile(
+    r"\b(?:switch|swap|change)\w* (?:the |your )?(?:standing|supporting|support|weight-bearing) (?:leg|foot)\b"
+    r".*?\bto (?:the |your )?(left|right)\b"
+)
 _WEIGHT_ONTO = re.compile(r"\bweight\b.*?\b(?:on|onto|over|into|to|through)\b (?:the |your )?(?:(left|right)\b|(it|this|that)\b)")
 _BOTH_FEET = r"\bon both (?:feet|legs)\b|\bboth feet (?:on|to) the (?:floor|ground)\b|\bweight (?:even|equal|centred|centered)"
 
@@ -383,6 +388,11 @@ def _stance_claims(part: str, c: str) -> list[tuple[str, str, str | None]]:
         return [(leg, "step", "out") for leg in legs]
     if _has(_NARROW, c):
         return [(leg, "step", "in") for leg in legs]
+    switch = _SWITCH_LEG.search(c)
+    if switch:
+        side = switch.group(1)
+        other = BODY_PART_SWAP[f"{side}_leg"]
+        return [(other, "lift", None), (f"{side}_leg", "put_down", None), ("whole_body", "move", side)]
     one = _ON_ONE_LEG.search(c)
     if one:
         side = one.group(1)
