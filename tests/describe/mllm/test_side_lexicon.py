@@ -139,6 +139,9 @@ POINTING_TEXT = [
     ("your right heel should come up from the floor", set()),
     ("separate your feet", {("left_leg", "step", "out"), ("right_leg", "step", "out")}),
     ("join your legs", {("left_leg", "step", "in"), ("right_leg", "step", "in")}),
+    # a decimal point ends no clause, and a length in feet is no foot
+    ("move your right hand 1.5 feet to the right", {("right_arm", "move", "out")}),
+    ("push your whole body up by 1.5 feet", {("whole_body", "raise", None)}),
     # the hand's own orientation is cut off; what the clause says of the arm still counts
     ("hold your left hand up with the palm facing the door", {("left_arm", "raise", None)}),
     ("put your right hand by your chest with the palm facing down", {("right_arm", "bend", None)}),

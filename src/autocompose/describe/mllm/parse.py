@@ -32,7 +32,7 @@ _LIMB_WORDS = (
 )
 _LIMB_NAME = re.compile(rf"\b(?:left|right|both|other|opposite) (?:{_LIMB_WORDS})\b")
 _CLAUSE = re.compile(
-    r"[,;:.!?]|\s{2,}|\band\b|\bwhile\b|\bthen\b|\bas you\b"
+    r"[,;:!?]|\.(?!\d)|\s{2,}|\band\b|\bwhile\b|\bthen\b|\bas you\b"
     r"|(?=\bwith (?:your |the |both |my )?(?:left|right|both|arms?|hands?|knees?|legs?|feet|elbows?)\b)"
 )
 _DIRECTION_WORDS = {
@@ -338,7 +338,8 @@ def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
             return "move", _direction(c, ("left", "right"))
         if _has(
             r"\bstand up|\brise|\bstraighten up|\bstand\b.*\b(?:tall|upright|straight)|\bcome up|\bget up|\bpush up"
-            r"|\bupright\b|\bstand(?:ing)? taller|\b(?:lift|spring|push) (?:yourself )?up\b|\boff the (?:floor|ground)\b",
+            r"|\bupright\b|\bstand(?:ing)? taller|\b(?:lift|spring|push) (?:yourself |your (?:whole |entire )?body )?up\b"
+            r"|\boff the (?:floor|ground)\b",
             c,
         ):
             return "raise", None
@@ -445,7 +446,7 @@ _PART_WORDS = {
     "whole_body": r"body|yourself|hips|pelvis|bottom|butt|weight|stance",
 }
 _PART_MENTION = re.compile(
-    r"\b"
+    r"\b(?<!\d )(?<!half a )"  # not a length: '1.5 feet to the left', 'half a foot'
     + _SIDE
     + r"(?:(?:your|the|my)\s+)?(?:(?:whole|entire)\s+)?(?P<word>"
     + "|".join(f"(?P<{k}>{v})" for k, v in _PART_WORDS.items())
