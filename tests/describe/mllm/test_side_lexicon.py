@@ -12,6 +12,7 @@ from autocompose.describe.base import NO_CHANGE, TransitionDescription
 from autocompose.describe.measure import lateral_deltas, measure
 from autocompose.describe.mllm.parse import (
     is_hold,
+    says_orientation,
     side_evidence,
     side_score,
     sides_swapped,
@@ -166,6 +167,7 @@ def test_pointing_and_reaching_clauses(text, expected):
 @pytest.mark.parametrize("text", HAND_ORIENTATION_TEXT)
 def test_hand_orientation_is_not_read_as_an_arm_movement(text):
     assert [ms for _, ms in text_movements(text)] == [[]]
+    assert says_orientation(text)
 
 
 @pytest.mark.parametrize(
@@ -241,6 +243,7 @@ def test_fixmypose_split_is_stable_and_complete(tmp_path):
     expected = {h: 2 * sum(fixmypose_half(it["uid"]) == h for it in items) for h in FIXMYPOSE_HALVES}
     assert {h: halves[h]["sentences"] for h in halves} == expected and all(n > 0 for n in expected.values())
     assert halves["dev"]["clauses"] + halves["heldout"]["clauses"] == report["clauses"] == 80
+    assert all(0 <= h.get("unread_orientation", 0) <= h["clauses"] - h["covered"] for h in halves.values())
     # fixed by SHA-1 of the uid, not by Python's per-process salted hash: these never change
     assert [fixmypose_half(u) for u in ("7_20_1_12_1", "6_9_5_16_2", "10_7_3_1_0")] == ["heldout", "dev", "heldout"]
 

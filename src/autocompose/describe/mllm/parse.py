@@ -525,6 +525,16 @@ def _instrument_of(clause: str) -> bool:
     )
 
 
+_ROTATION = re.compile(r"\bturn|\brotat|\btwist|\bpivot|\bswivel|\bpoint|\baim|\bdirected\b|\bfac(?:e|es|ing)\b|\bpalms?\b")
+
+
+def says_orientation(clause: str) -> bool:
+    """Whether a clause says how something is turned or where it points or faces ('turn your right foot
+    out', 'palm facing the lamp'): of the clauses the lexicon cannot read, those are mostly rotations
+    (of a foot, a knee, a hand) that the measurement has no feature for."""
+    return _ROTATION.search(clause) is not None
+
+
 def names_a_part(clause: str) -> bool:
     """Whether a clause names a body part (the clauses FIXMYPOSE coverage is measured on)."""
     return _PART_MENTION.search(clause) is not None
