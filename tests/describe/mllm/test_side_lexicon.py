@@ -12,6 +12,7 @@ from autocompose.describe.base import NO_CHANGE, TransitionDescription
 from autocompose.describe.measure import lateral_deltas, measure
 from autocompose.describe.mllm.parse import (
     is_hold,
+    says_orientation,
     side_evidence,
     side_score,
     sides_swapped,
@@ -63,6 +64,12 @@ STANCE_LINES = [
     ("left_leg", "Draw the left foot in under the body", {("left_leg", "step", "in")}),
     ("left_leg", "Reduce the bend in the left knee", {("left_leg", "straighten", None)}),
     ("left_arm", "Lower the left hand, keeping the elbow bent", {("left_arm", "lower", None)}),
+    (
+        "whole_body",
+        "Switch the standing leg from right to left",
+        {("right_leg", "lift", None), ("left_leg", "put_down", None), ("whole_body", "move", "left")},
+    ),
+    ("right_leg", "Bring the right foot in under the hip", {("right_leg", "step", "in")}),
 ]
 
 # FIXMYPOSE-style clauses -> {(part, action, direction)}
@@ -104,6 +111,76 @@ def test_stance_weight_and_placement_lines(part, line, expected):
 @pytest.mark.parametrize(("text", "expected"), STANCE_TEXT)
 def test_stance_weight_and_placement_clauses(text, expected):
     assert {(m.part, m.action, m.direction) for _, ms in text_movements(text) for m in ms} == expected
+
+
+# a limb pointed, reached or swung somewhere, and the head / body pointed: clause -> {(part, action, direction)}
+POINTING_TEXT = [
+    ("point your left arm toward the window", {("left_arm", "raise", None)}),
+    ("your right elbow should be pointing at the bookshelf", {("right_arm", "raise", None)}),
+    ("your left hand should be reaching towards the door", {("left_arm", "raise", None)}),
+    ("swing your right arm in the direction of the sofa", {("right_arm", "raise", None)}),
+    ("move your left hand towards the mirror", {("left_arm", "raise", None)}),
+    ("with your elbows pointing behind you", {("left_arm", "move", "back"), ("right_arm", "move", "back")}),
+    ("your right elbow should point downward", {("right_arm", "lower", None)}),
+    ("with your left elbow pointing at the floor lamp", {("left_arm", "raise", None)}),
+    ("your hands should point to the ceiling", {("left_arm", "raise", None), ("right_arm", "raise", None)}),
+    ("bring your right hand towards your mouth", {("right_arm", "raise", None)}),
+    ("bring your elbows in towards yourself", {("left_arm", "move", "in"), ("right_arm", "move", "in")}),
+    ("your head should be pointing toward the door", {("head", "turn", None)}),
+    ("your hips should point away from the desk", {("whole_body", "turn", None)}),
+    ("bring your head upright", {("head", "look", "up")}),
+    ("swing your hips to the right", {("whole_body", "move", "right")}),
+    ("swing your upper body to the left", {("torso", "twist", "left")}),
+    # a bare 'with your … foot' names the limb of a clause that named none
+    ("take a step back with your left foot", {("left_leg", "step", "back")}),
+    ("step out to the side, with the right leg", {("right_leg", "step", "out")}),
+    # a leg off the floor or up, legs joined or apart
+    ("pick your right leg off of the ground", {("right_leg", "lift", None)}),
+    ("bring your left leg upwards", {("left_leg", "lift", None)}),
+    ("your right heel should come up from the floor", set()),
+    ("separate your feet", {("left_leg", "step", "out"), ("right_leg", "step", "out")}),
+    ("join your legs", {("left_leg", "step", "in"), ("right_leg", "step", "in")}),
+    # a decimal point ends no clause, and a length in feet is no foot
+    ("move your right hand 1.5 feet to the right", {("right_arm", "move", "out")}),
+    ("push your whole body up by 1.5 feet", {("whole_body", "raise", None)}),
+    # the hand's own orientation is cut off; what the clause says of the arm still counts
+    ("hold your left hand up with the palm facing the door", {("left_arm", "raise", None)}),
+    ("put your right hand by your chest with the palm facing down", {("right_arm", "bend", None)}),
+    ("move your left palm towards the cupboard", {("left_arm", "raise", None)}),
+]
+
+# the hand's orientation only: not an arm movement the skeleton measures, so not read
+HAND_ORIENTATION_TEXT = [
+    "your right palm should be facing the cupboard",
+    "with your left palm facing down",
+    "turn your right hand to face the door",
+    "the fingers of your left hand pointing at the ceiling",
+    "your hands should be facing each other",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), POINTING_TEXT)
+def test_pointing_and_reaching_clauses(text, expected):
+    assert {(m.part, m.action, m.direction) for _, ms in text_movements(text) for m in ms} == expected
+
+
+@pytest.mark.parametrize("text", HAND_ORIENTATION_TEXT)
+def test_hand_orientation_is_not_read_as_an_arm_movement(text):
+    assert [ms for _, ms in text_movements(text)] == [[]]
+    assert says_orientation(text)
+
+
+@pytest.mark.parametrize(
+    ("part", "line", "expected"),
+    [
+        ("left_arm", "Angle the left forearm slightly inward toward the head", {("left_arm", "move", "in")}),
+        ("right_arm", "Raise the right arm with the palm facing forward", {("right_arm", "raise", None)}),
+        ("right_arm", "Bring the right hand toward the hip", {("right_arm", "bend", None)}),
+        ("left_arm", "Point the left elbow outward", {("left_arm", "raise", None)}),
+    ],
+)
+def test_pointing_part_lines(part, line, expected):
+    assert {(m.part, m.action, m.direction) for m in statement_movements(part, line)} == expected
 
 
 @pytest.mark.parametrize("line", ["Keep the wide stance", "keeping the elbow bent with the hand at chest level"])
@@ -166,6 +243,7 @@ def test_fixmypose_split_is_stable_and_complete(tmp_path):
     expected = {h: 2 * sum(fixmypose_half(it["uid"]) == h for it in items) for h in FIXMYPOSE_HALVES}
     assert {h: halves[h]["sentences"] for h in halves} == expected and all(n > 0 for n in expected.values())
     assert halves["dev"]["clauses"] + halves["heldout"]["clauses"] == report["clauses"] == 80
+    assert all(0 <= h.get("unread_orientation", 0) <= h["clauses"] - h["covered"] for h in halves.values())
     # fixed by SHA-1 of the uid, not by Python's per-process salted hash: these never change
     assert [fixmypose_half(u) for u in ("7_20_1_12_1", "6_9_5_16_2", "10_7_3_1_0")] == ["heldout", "dev", "heldout"]
 

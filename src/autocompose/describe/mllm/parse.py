@@ -32,7 +32,7 @@ _LIMB_WORDS = (
 )
 _LIMB_NAME = re.compile(rf"\b(?:left|right|both|other|opposite) (?:{_LIMB_WORDS})\b")
 _CLAUSE = re.compile(
-    r"[,;:.!?]|\s{2,}|\band\b|\bwhile\b|\bthen\b|\bas you\b"
+    r"[,;:!?]|\.(?!\d)|\s{2,}|\band\b|\bwhile\b|\bthen\b|\bas you\b"
     r"|(?=\bwith (?:your |the |both |my )?(?:left|right|both|arms?|hands?|knees?|legs?|feet|elbows?)\b)"
 )
 _DIRECTION_WORDS = {
@@ -46,23 +46,24 @@ _DIRECTION_WORDS = {
     r"|\baway from (?:the |your )?(?:body|torso|sides?|midline|hips?|other|chest)\b",
     "in": r"\binwards?\b|\bin$|\bcloser\b"
     r"|\bin\b(?=\s+(?:beside|next|toward|towards|to\b|close|so\b|under|line|and\b|your\b|about\b|a (?:bit|little)\b|slightly))"
-    r"|\btogether\b|\bacross\b|\bcross(?:es|ed|ing)?\b|\bmidline\b|\bunder (?:the |your )?(?:body|hips|pelvis|torso)\b"
+    r"|\btogether\b|\btowards? (?:yourself|you)\b"
+    r"|\bacross\b|\bcross(?:es|ed|ing)?\b|\bmidline\b|\bunder (?:the |your )?(?:body|hips?|pelvis|torso)\b"
     r"|\btowards? (?:the (?:body|other|midline)|your (?:body|chest|other))"
     r"|\b(?:beside|next to|close to|against) (?:your |the )?(?:body|torso|chest)\b",
 }
 _UP_PLACE = (
     r"\boverhead\b|\babove (?:your |the )?(?:head|shoulders?)\b|\b(?:shoulder|chest|head|face|eye|chin) (?:height|level)\b"
-    r"|\btoward the (?:ceiling|sky)\b|\bin(?:to)? the air\b|\bup\b"
+    r"|\b(?:to|towards?|at) the (?:ceiling|sky|roof)\b|\bin(?:to)? the air\b|\bup(?:wards?)?\b"
     r"|\blevel with (?:your |the )?(?:shoulders?|head|face|chest|eyes|chin)\b"
 )
 _RAISE = (
     r"\brais(?!ed)|\blift(?!ed)|\belevate|\bbring\b.*\bup\b|\bswing\b.*\bup\b|\brise\b"
-    r"|\bstand up|\breach\b|\bopen\b.*\bout\b|\bspread"
+    r"|\bstand up|\breach(?:es|ing)?\b|\bopen\b.*\bout\b|\bspread"
     r"|\bhold\b.*\bup\b|\bpoint\b|\bextend\b.*(?:\bup\b|\bforward|\bin front|\bto the side|\boverhead|\babove)|\bhigher\b"
 )
 _LOWER = (
     r"\blower|\bdrop|\bdroop|\bbring\b.*\bdown\b|\b(?:put|set)\b.*\bdown\b|\bsink|\blet\b.*\b(?:hang|fall|drop|down)\b|\bhang"
-    r"|\brelax|(?<!out )\b(?:to|by|at|against|on) (?:your |the )?sides?\b|\brest\b|\breturn\b.*\bside|\bdown\b"
+    r"|\brelax|(?<!out )\b(?:to|by|at|against|on) (?:your |the )?sides?\b|\brest\b|\breturn\b.*\bside|\bdown(?:wards?)?\b"
 )
 _BEND = r"\bbend|\bbent\b|\bflex|\bfold|\bcurl|\bcurv|\btuck|\bsoften|\bstay low\b|\bcrouch|\bsquat|\blunge|\bsink"
 _STRAIGHTEN = r"\bstraighten|\bstraight\b|\bextend|\bunbend|\bstretch|\block\b|\breduc\w* (?:the )?bend|\bless bent\b"
@@ -73,19 +74,56 @@ _PLACE = (
 #: Where a hand is put, read as the arm movement that gets it there from a neutral stance:
 #: hands to the head / face are raised, to the hips / waist / chest the elbow bends, to the
 #: knees / thighs / floor the arm goes down.
-_HAND_TARGETS: tuple[tuple[str, str], ...] = (
-    (r"\b(?:to|on|at|by|near|beside|against|touch\w*)\b.*\b(?:head|face|chin|ears?|forehead|neck|mouth|cheek)\b", "raise"),
-    (r"\b(?:to|on|at|near|beside|against|touch\w*)\b.*\b(?:hips?|waist|chest|belly|stomach|navel|ribs)\b", "bend"),
-    (
-        r"\b(?:to|on|at|near|beside|against|touch\w*)\b.*\b(?:knees?|thighs?|shins?|ankles?|toes|feet|foot|floor|ground)\b",
-        "lower",
-    ),
+_TARGET_WORDS: tuple[tuple[str, str], ...] = (
+    (r"head|face|chin|ears?|forehead|neck|mouth|cheek", "raise"),
+    (r"hips?|waist|chest|belly|stomach|navel|ribs", "bend"),
+    (r"knees?|thighs?|shins?|ankles?|toes|feet|foot|floor(?! lamp)|ground", "lower"),
+)
+_HAND_TARGETS: tuple[tuple[str, str], ...] = tuple(
+    (rf"\b(?:to|on|at|{'by|' if action != 'lower' else ''}near|beside|against|touch\w*)\b.*\b(?:{words})\b", action)
+    for words, action in _TARGET_WORDS
+)
+#: The same targets a hand is only brought toward ('bring your hand toward your face'), read after the
+#: arm's own directions ('angle the forearm inward toward the head' moves it in).
+_TOWARD_TARGETS: tuple[tuple[str, str], ...] = tuple(
+    (rf"\btowards?\b.*\b(?:{words})\b", action) for words, action in _TARGET_WORDS
+)
+#: An arm pointed, aimed or reached somewhere ('the elbow pointing at the lamp'), or brought or swung
+#: toward something in the room ('swing your arm toward the table'): the limb held off the side.
+_POINTING = r"\bpoint\w*|\baim\w*|\bdirected\b|\breach\w*|\belbows? (?:\w+ )*?fac(?:e|es|ing)\b"
+_ROOM_TARGET = r"\btowards?\b|\bin the direction of\b|\b(?:point\w*|aim\w*|reach\w*) (?:at|to)\b"
+_REACH_VERB = r"\bswing|\bbring|\bmove|\bstretch|\bextend|\bput\b|\btake\b"
+_HAND_ORIENTATION = r"\bpalms?\b|\btwist|\brotat|\bturn|\bthumbs?\b|\bfingers?\b"
+_DOWN_TARGET = r"\bdown|\b(?:floor|ground)\b(?! lamp)"
+#: A palm that is moved, held or put somewhere is the hand ('move your left palm toward the stool').
+_PALM_AS_HAND = re.compile(
+    r"\b((?:mov|bring|put|plac|rais|lift|lower|drop|hold|rest|position)\w* (?:(?:your|the|both|left|right|my) )*)palm(s?)\b"
+)
+#: How the hand itself is turned ('with the palm facing down', 'fingers pointing at the lamp', 'the hands
+#: face forward', 'turn your wrist'): a rotation the skeleton has no feature for. It is cut off an arm
+#: clause before the clause is read, so only what the rest says of the arm counts ('hold the hand up
+#: with the palm facing front' is a raise; 'your right palm facing down' alone is not read).
+_FACES = r"fac(?:es|ing)|face(?= (?:up|down|out|in|forward|front|the|towards?|to|away|you|left|right))"
+_HAND_WORDS_BEFORE = r"(?:\b(?:with|your|the|both|left|right|my|of|and)\s+)*"
+_HAND_FACING = re.compile(
+    _HAND_WORDS_BEFORE + r"\b(?:palms?|fingers?|finger ?tips|thumbs?|knuckles)\b"
+    rf"(?=.*?\b(?:{_FACES}|point\w*|direct\w*|orient\w*|turn\w*|up(?:wards?)?|down(?:wards?)?|flat|open|spread"
+    r"|curl\w*|parallel|towards?|forward|front|out(?:wards?)?|in(?:wards?)?|left|right)\b).*$"
+    r"|" + _HAND_WORDS_BEFORE + r"\b(?:hands?|fists?) (?:(?:are|is|should|be|being|will|now|both|all|also) )*"
+    rf"(?:{_FACES}|twisted|turned|rotated|oriented)\b.*$"
+    r"|\b(?:turn|twist|rotat)\w* (?:\w+ ){0,2}?(?:hands?|wrists?|fists?)\b.*$"
 )
 #: Clauses that say where a limb points or faces (a rotation the measurement has no feature for).
 _ORIENTATION = r"\bturn|\brotat|\btwist|\bpoint|\bfac(?:e|ing)\b|\bpalms?\b|\bangle of\b|\bdegrees?\b"
 _LEG_LIFT = (
     r"\bkick|\bswing\b|\blift(?!ed)|\brais(?!ed)|\belevat|\bpick(?:s|ing)?\b.*\bup\b|\bbring\b.*\bup\b|\boff the (?:floor|ground)"
     r"|\bknee up\b|\bin the air\b|\babove the (?:floor|ground)"
+)
+#: A leg brought off the floor or up (not a heel or the toes: 'heel off the floor' is a rise onto the toes;
+#: nor a knee: 'the knee an inch off the ground' is a kneel).
+_LEG_UP = (
+    r"\boff (?:of |o )?(?:the )?(?:floor|ground)\b|\b(?:up|away) from the (?:floor|ground)\b|\bon (?:the )?air\b"
+    r"|\b(?:mov|bring|go|goes|come|comes|put|pick)\w*\b.*\bup(?:wards?)?\b"
 )
 _LOOK_UP = (
     r"\b(?:lift|raise)\b.*\bhead|\blook\b.*\bup|\bchin up|\b(?:raise|lift) (?:your |the )?chin|\bhead back|\btilt\b.*\bback"
@@ -160,6 +198,9 @@ def _limb_direction(part: str, c: str) -> str | None:
 
 
 def _arm_movement(part: str, c: str) -> tuple[str, str | None] | None:
+    c = _HAND_FACING.sub("", _PALM_AS_HAND.sub(r"\1hand\2", c)).strip()
+    if not c:
+        return None
     lead = _lead_verb(c, _ARM_LEAD)
     if lead is not None:
         return lead, None
@@ -181,14 +222,34 @@ def _arm_movement(part: str, c: str) -> tuple[str, str | None] | None:
     d = _limb_direction(part, c)
     if d and (_has(_PLACE, c) or not _has(_ORIENTATION, c)):  # 'right hand forward': a placement without its verb
         return "move", d
-    return None
+    return _arm_pointing(c, d)
+
+
+def _arm_pointing(c: str, d: str | None) -> tuple[str, str | None] | None:
+    """An arm (hand, elbow) pointed or reached somewhere (``_POINTING``, ``_ROOM_TARGET``): pointed down
+    it is lowered, back or in toward the body it moves that way, pointed or reached anywhere else
+    (forward, out, at something in the room) it is raised off the side. Hand orientation gives nothing."""
+    if _has(_HAND_ORIENTATION, c):
+        return None
+    if not (_has(_POINTING, c) and (d or _has(_ROOM_TARGET, c) or _has(_DOWN_TARGET, c))) and not (
+        _has(_REACH_VERB, c) and _has(_ROOM_TARGET, c)
+    ):
+        return None
+    target = next((action for pattern, action in _TOWARD_TARGETS if _has(pattern, c)), None)
+    if target is not None:
+        return target, None
+    if _has(_DOWN_TARGET, c):
+        return "lower", None
+    if d in ("back", "in"):
+        return "move", d
+    return "raise", None
 
 
 def _leg_movement(part: str, c: str) -> tuple[str, str | None] | None:
     lead = _lead_verb(c, _LEG_LEAD)
     if lead is not None:
         return lead, None
-    if _has(_LEG_LIFT, c):
+    if _has(_LEG_LIFT, c) or (_has(_LEG_UP, c) and not _has(r"\bheels?\b|\btoes?\b|\btip|\bknees?\b", c)):
         return "lift", None
     if _has(r"\bwiden|\bwider stance|\bspread\b", c):
         return "step", "out"
@@ -233,7 +294,7 @@ def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
     if part.endswith("_leg"):
         return _leg_movement(part, c)
     if part == "torso":
-        if _has(r"\btwist|\brotate|\bturn|\bswivel", c):
+        if _has(r"\btwist|\brotate|\bturn|\bswivel|\bswing\w* (?:your |the )?(?:torso|upper body|chest|trunk)", c):
             return "twist", _direction(c, ("left", "right"))
         if _has(_TORSO_UP, c):
             return "lean", "back"
@@ -260,10 +321,16 @@ def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
             return "look", "down"
         if _has(r"\b(?:look|gaze|head)\b.*\b(?:straight|ahead|forward)\b|\bface forward|\bhead up\b", c):
             return "look", "up"
-        if _has(r"\bturn|\brotat|\bswivel|\bfac(?:e|ing)\b|\blook(?:ing)? (?:at|towards?)\b", c):
+        if _has(r"\b(?:upright|straighten)\b|\bto the front\b", c) and not _has(r"\barms?\b|\bhands?\b", c):
+            return "look", "up"  # back to level, as 'look straight ahead'
+        if _has(r"\bturn|\brotat|\bswivel|\bfac(?:e|ing)\b|\blook(?:ing)? (?:at|towards?)\b|\bpoint|\baim", c):
             return "turn", None  # toward something in the room: a head turn, its side unknown
     elif part == "whole_body":
-        if _has(r"\bturn|\brotate|\bpivot|\bspin|\bfac(?:e|ing)\b|\bback (?:is |should be )?(?:facing |to(?:wards?)? )", c):
+        if _has(
+            r"\bturn|\brotate|\bpivot|\bspin|\bfac(?:e|ing)\b|\b(?:body|hips|butt|bottom|pelvis)\b.*\b(?:point|aim)"
+            r"|\bback (?:is |should be )?(?:facing |to(?:wards?)? )",
+            c,
+        ):
             return "turn", _direction(c, ("left", "right"))
         if _has(_BODY_LOWER, c) or _has(r"\bdown\b", c):
             return "lower", None
@@ -271,25 +338,36 @@ def _clause_movement(part: str, c: str) -> tuple[str, str | None] | None:
             return "move", _direction(c, ("left", "right"))
         if _has(
             r"\bstand up|\brise|\bstraighten up|\bstand\b.*\b(?:tall|upright|straight)|\bcome up|\bget up|\bpush up"
-            r"|\bupright\b|\bstand(?:ing)? taller|\b(?:lift|spring|push) (?:yourself )?up\b|\boff the (?:floor|ground)\b",
+            r"|\bupright\b|\bstand(?:ing)? taller|\b(?:lift|spring|push) (?:yourself |your (?:whole |entire )?body )?up\b"
+            r"|\boff the (?:floor|ground)\b",
             c,
         ):
             return "raise", None
-        if _has(r"\bmove|\bwalk|\btravel|\bshift|\bstep|\bgo\b|\bjump|\bhop|\blunge|\bslide|\bbring", c):
+        if _has(r"\bmove|\bwalk|\btravel|\bshift|\bstep|\bgo\b|\bjump|\bhop|\blunge|\bslide|\bbring", c) or _has(
+            r"\b(?:swing|sway)\w*\b.*\bhips\b|\bhips\b.*\b(?:swung|swayed)\b", c
+        ):
             return "move", _direction(c, ("forward", "back", "left", "right"))
     return None
 
 
 #: Stance and weight phrases, whichever line or clause says them ('widen the stance', 'balance on the
 #: left leg', 'take your weight onto it'); read into the leg and whole-body movements they imply.
-_WIDEN = r"\bwiden|\bwider (?:stance|base)|\b(?:feet|legs|stance)\b.*\b(?:apart|wider)\b|\bspread\b.*\b(?:feet|legs)\b"
+_WIDEN = (
+    r"\bwiden|\bwider (?:stance|base)|\b(?:feet|legs|stance)\b.*\b(?:apart|wider)\b|\b(?:spread|splay)\b.*\b(?:feet|legs)\b"
+    r"|\bseparate (?:your |the |both )?(?:feet|legs)\b|\bgap between (?:your |the )?(?:feet|legs)\b"
+)
 _NARROW = (
     r"\bnarrow|\b(?:feet|legs|heels|ankles)\b.*\b(?:together|closer|meet|touch)|\b(?:shorter|smaller|closer) stance"
-    r"|\bclose (?:the|your) stance|\btogether\b.*\b(?:feet|legs)\b"
+    r"|\bclose (?:the|your) stance|\btogether\b.*\b(?:feet|legs)\b|\bjoin (?:your |the |both )?(?:feet|legs)\b"
 )
 _ON_ONE_LEG = re.compile(
     r"(?<!from )\b(?:balanc\w*|stand\w*|hop\w*|perch\w*|support\w*|rest\w*)\b"
     r".*?\bon (?:the |your |just |only )*(left|right) (?:leg|foot)"
+)
+#: 'Switch the standing leg from left to right': the leg it switches to is the new standing leg.
+_SWITCH_LEG = re.compile(
+    r"\b(?:switch|swap|change)\w* (?:the |your )?(?:standing|supporting|support|weight-bearing) (?:leg|foot)\b"
+    r".*?\bto (?:the |your )?(left|right)\b"
 )
 _WEIGHT_ONTO = re.compile(r"\bweight\b.*?\b(?:on|onto|over|into|to|through)\b (?:the |your )?(?:(left|right)\b|(it|this|that)\b)")
 _BOTH_FEET = r"\bon both (?:feet|legs)\b|\bboth feet (?:on|to) the (?:floor|ground)\b|\bweight (?:even|equal|centred|centered)"
@@ -311,6 +389,11 @@ def _stance_claims(part: str, c: str) -> list[tuple[str, str, str | None]]:
         return [(leg, "step", "out") for leg in legs]
     if _has(_NARROW, c):
         return [(leg, "step", "in") for leg in legs]
+    switch = _SWITCH_LEG.search(c)
+    if switch:
+        side = switch.group(1)
+        other = BODY_PART_SWAP[f"{side}_leg"]
+        return [(other, "lift", None), (f"{side}_leg", "put_down", None), ("whole_body", "move", side)]
     one = _ON_ONE_LEG.search(c)
     if one:
         side = one.group(1)
@@ -363,7 +446,7 @@ _PART_WORDS = {
     "whole_body": r"body|yourself|hips|pelvis|bottom|butt|weight|stance",
 }
 _PART_MENTION = re.compile(
-    r"\b"
+    r"\b(?<!\d )(?<!half a )"  # not a length: '1.5 feet to the left', 'half a foot'
     + _SIDE
     + r"(?:(?:your|the|my)\s+)?(?:(?:whole|entire)\s+)?(?P<word>"
     + "|".join(f"(?P<{k}>{v})" for k, v in _PART_WORDS.items())
@@ -371,6 +454,8 @@ _PART_MENTION = re.compile(
 )
 _FRAGMENT = re.compile(r"(?:in|to|at|from|close|by|on|above|below|near|towards?|so|until|about|up|down|out)\b")
 _SHOULDER = re.compile(r"\b(left|right) shoulder\b")
+#: A bare 'with your left foot' after a clause that names no limb ('take a step back'): the limb that does it.
+_INSTRUMENT = re.compile(r"with (?:your |the |my )?(?:left |right |other |opposite )?(?:arm|hand|leg|foot|knee)s?")
 
 
 def _mention_parts(m: re.Match[str], previous_side: str | None) -> list[str]:
@@ -413,10 +498,12 @@ def text_movements(text: str) -> list[tuple[str, list[Movement]]]:
     out: list[tuple[str, list[Movement]]] = []
     carried: list[str] = []
     for c in text_clauses(text):
-        if out and (_FRAGMENT.match(c) or (not out[-1][1] and not names_a_part(c))):
+        instrument = bool(out) and _INSTRUMENT.fullmatch(c) is not None and _instrument_of(out[-1][0])
+        if out and (_FRAGMENT.match(c) or (not out[-1][1] and not names_a_part(c)) or instrument):
+            limb = clause_parts(c, [])
             c = out.pop()[0] + " and " + c  # a continuation of a clause that said nothing yet: read them together
-            carried = clause_parts(c, [])
-        parts = clause_parts(c, carried)
+            carried = limb if instrument else clause_parts(c, [])  # 'take a step back with your left foot': that foot
+        parts = carried if instrument else clause_parts(c, carried)
         carried = parts
         moves: list[Movement] = []
         if not is_hold(c):
@@ -425,6 +512,27 @@ def text_movements(text: str) -> list[tuple[str, list[Movement]]]:
                     moves.append(Movement(part=p, action=action, direction=direction))  # type: ignore[arg-type]
         out.append((c, list(dict.fromkeys(moves))))
     return out
+
+
+def _instrument_of(clause: str) -> bool:
+    """Whether a bare 'with your left foot' after ``clause`` names the limb doing its movement: the clause
+    moves (steps, reaches, swings, …) without naming an arm or a leg, and does not end in a comparison
+    ('so that it is even | in line | level' + 'with your left leg')."""
+    return (
+        _has(r"\bstep|\bkick|\breach|\bwalk|\blunge|\bmove|\bpoint|\bswing|\bjump|\bhop|\bstomp|\bpivot", clause)
+        and not any(m.group("arm") or m.group("leg") for m in _PART_MENTION.finditer(clause))
+        and not _has(r"\b(?:even|line|level|equal|parallel|square|flush|aligned|same|together)$", clause)
+    )
+
+
+_ROTATION = re.compile(r"\bturn|\brotat|\btwist|\bpivot|\bswivel|\bpoint|\baim|\bdirected\b|\bfac(?:e|es|ing)\b|\bpalms?\b")
+
+
+def says_orientation(clause: str) -> bool:
+    """Whether a clause says how something is turned or where it points or faces ('turn your right foot
+    out', 'palm facing the lamp'): of the clauses the lexicon cannot read, those are mostly rotations
+    (of a foot, a knee, a hand) that the measurement has no feature for."""
+    return _ROTATION.search(clause) is not None
 
 
 def names_a_part(clause: str) -> bool:
