@@ -5,9 +5,9 @@ rendered pair image plus the versioned prompt. Answers are parsed and validated;
 sides contradict the measured movement (left and right mixed up) count as malformed. Malformed
 answers and transient errors are retried; what still fails goes to ``failures.jsonl`` with the
 reason and the last answer's raw text, and the pair is retried on the next run (with
-``keep_rejected``, a pair whose rejected answers parsed also goes to ``rejected.jsonl``). A pair is written to ``annotations.jsonl``
-(the describe stage's record format, with the cycle-consistency check) only when all its
-variants succeeded. Every accepted answer is cached in SQLite the moment it arrives, so a
+``keep_rejected``, a pair whose rejected answers parsed also goes to ``rejected.jsonl``). A
+pair is written to ``annotations.jsonl`` (the describe stage's record format, with the
+cycle-consistency check) only when all its variants succeeded. Every accepted answer is cached in SQLite the moment it arrives, so a
 re-run after ``kill -9`` pays for nothing it already received.
 """
 
@@ -284,7 +284,9 @@ def _append_rejected(
         else:
             unusable.append(v)
     if described:
-        append_record(fh, {**pair_record(pair, describer, k, described, cycle_threshold), "rejected": rejected, "unusable": unusable})
+        append_record(
+            fh, {**pair_record(pair, describer, k, described, cycle_threshold), "rejected": rejected, "unusable": unusable}
+        )
 
 
 def annotate_pairs_mllm(
@@ -308,9 +310,7 @@ def annotate_pairs_mllm(
     describer = MLLMDescriber(cfg, cache, backend)
     t0 = time.perf_counter()
     try:
-        asyncio.run(
-            _annotate(pairset, describer, out, k, selected_variants(variants), cycle_threshold, progress, keep_rejected)
-        )
+        asyncio.run(_annotate(pairset, describer, out, k, selected_variants(variants), cycle_threshold, progress, keep_rejected))
     finally:
         cache.close()
     describer.stats.seconds = round(time.perf_counter() - t0, 2)
