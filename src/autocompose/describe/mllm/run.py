@@ -8,8 +8,7 @@ reason and the last answer's raw text, and the pair is retried on the next run (
 ``keep_rejected``, a pair whose rejected answers parsed also goes to ``rejected.jsonl``). A
 pair is written to ``annotations.jsonl`` (the describe stage's record format, with the
 cycle-consistency check) only when all its variants succeeded. Every accepted answer is cached
-in SQLite the moment it arrives, so a
-re-run after ``kill -9`` pays for nothing it already received.
+in SQLite the moment it arrives, so a re-run after ``kill -9`` pays for nothing it already received.
 """
 
 from __future__ import annotations
