@@ -66,6 +66,20 @@ def test_dataset_build_info_annotate_add_and_export(tmp_path):
     assert set(loaded.descriptions) == {"rules", "kin"} and loaded.card["descriptions"]["kin"]["kind"] == "mllm"
     pid = loaded.pairs[0].id
     assert len(loaded.texts("kin", pid, "mirrored_reversed")) == 1
+    # several annotation files merge (e.g. annotations.jsonl + rejected.jsonl); --cycle-pass-only drops failing pairs
+    records = [json.loads(x) for x in (tmp_path / "ann" / "annotations.jsonl").read_text().splitlines()]
+    records[-1]["cycle_pass"] = False
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("".join(json.dumps(r) + "\n" for r in records[:2]))
+    second.write_text("".join(json.dumps(r) + "\n" for r in records[2:]))
+    merged = ["dataset", "add-descriptions", str(ds), str(first), str(second)]
+    assert runner.invoke(app, [*merged, "--source", "all"]).exit_code == 0
+    add = runner.invoke(app, [*merged, "--source", "verified", "--cycle-pass-only"])
+    assert add.exit_code == 0, add.output
+    loaded = CPRDataset.load(ds)
+    assert set(loaded.descriptions["all"]) == {r["pair_id"] for r in records}
+    assert set(loaded.descriptions["verified"]) == {r["pair_id"] for r in records[:-1]}
+    assert loaded.card["descriptions"]["verified"]["cycle_pass_only"] and len(loaded.card["descriptions"]["all"]["from"]) == 2
     exp = runner.invoke(app, ["dataset", "export-clip4cir", str(ds), "-o", str(tmp_path / "c"), "--train-source", "kin"])
     assert exp.exit_code == 0, exp.output
     bad = runner.invoke(app, ["dataset", "build", "nonesuch", "-o", str(tmp_path / "x")])

@@ -285,6 +285,13 @@ def annotate_cmd(
             "that --export-requests wrote with the same options."
         ),
     ] = None,
+    keep_rejected: Annotated[
+        bool,
+        typer.Option(
+            help="MLLM: also write the pairs the side check rejected (accepted variants plus the rejected answers that "
+            "parsed) to OUT/rejected.jsonl, in the annotations format; unparsable answers have no text and stay out."
+        ),
+    ] = False,
 ) -> None:
     """Describe every pair (resumable: re-running skips pairs already written) and print a summary.
 
@@ -357,7 +364,9 @@ def annotate_cmd(
                         description=f"done {stats.done} failed {stats.failed} cached {stats.cached} ${stats.cost_usd:.3f}",
                     )
 
-                summary = annotate_pairs_mllm(pairset, cfg, out, k, wanted, cycle_threshold, progress=show, backend=backend)
+                summary = annotate_pairs_mllm(
+                    pairset, cfg, out, k, wanted, cycle_threshold, progress=show, backend=backend, keep_rejected=keep_rejected
+                )
             if backend is not None and answers is not None:
                 summary["provenance"] = batch.import_provenance(answers, read, backend, cfg)
             else:
@@ -678,9 +687,18 @@ def queries_attach(
 @dataset_app.command("add-descriptions")
 def dataset_add_descriptions(
     folder: Annotated[Path, typer.Argument(help="A dataset folder.")],
-    annotations: Annotated[Path, typer.Argument(help="annotations.jsonl written by `autocompose annotate` on the same pairs.")],
+    annotations: Annotated[
+        list[Path],
+        typer.Argument(
+            help="annotations.jsonl written by `autocompose annotate` on the same pairs; more files (e.g. its "
+            "rejected.jsonl) are merged, a later file's pair replacing an earlier one's."
+        ),
+    ],
     source: Annotated[str, typer.Option(help="Name of the new description source (e.g. the MLLM's model name).")],
     kind: Annotated[str, typer.Option(help="human, rules, kinematic or mllm.")] = "mllm",
+    cycle_pass_only: Annotated[
+        bool, typer.Option(help="Keep only pairs that passed the cycle-consistency check (default: keep all records).")
+    ] = False,
 ) -> None:
     """Add an annotation run (any annotator, MLLM included) to a dataset as a new description source."""
     from autocompose.data import CPRDataset
@@ -688,16 +706,21 @@ def dataset_add_descriptions(
 
     try:
         ds = CPRDataset.load(folder)
-        texts = descriptions_from_annotations(annotations)
+        texts = {}
+        for path in annotations:
+            texts.update(descriptions_from_annotations(path, cycle_pass_only))
         known = {p.id for p in ds.pairs}
         unknown = sorted(set(texts) - known)
         if unknown:
             raise AutocomposeError(
-                f"{annotations}: {len(unknown)} pair ids are not in {folder} (e.g. {unknown[:3]}); annotate this dataset's pairs"
+                f"{', '.join(map(str, annotations))}: {len(unknown)} pair ids are not in {folder} (e.g. {unknown[:3]}); "
+                "annotate this dataset's pairs"
             )
         ds.descriptions[source] = texts
-        entry: dict = {"kind": kind, "from": str(annotations)}
-        run_summary = annotations.parent / "summary.json"
+        entry: dict = {"kind": kind, "from": str(annotations[0]) if len(annotations) == 1 else [str(a) for a in annotations]}
+        if cycle_pass_only:
+            entry["cycle_pass_only"] = True
+        run_summary = annotations[0].parent / "summary.json"
         if run_summary.is_file():  # MLLM runs: model, prompt version, render settings, where the answers came from
             provenance = json.loads(run_summary.read_text(encoding="utf-8")).get("provenance")
             if provenance:

@@ -102,11 +102,10 @@ def describe_pairset(
     return out
 
 
-def descriptions_from_annotations(path: Path) -> dict[str, dict[str, list[str]]]:
+def descriptions_from_annotations(path: Path, cycle_pass_only: bool = False) -> dict[str, dict[str, list[str]]]:
     """Texts per pair and variant from an ``autocompose annotate`` JSONL (any annotator, MLLM too).
 
-    Records that failed the cycle-consistency check keep their texts; the record is stored
-    as written and filtering is a training option.
+    Records that failed the cycle-consistency check keep their texts unless ``cycle_pass_only``.
     """
     out: dict[str, dict[str, list[str]]] = {}
     for ln, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -114,6 +113,8 @@ def descriptions_from_annotations(path: Path) -> dict[str, dict[str, list[str]]]
             continue
         try:
             rec = json.loads(line)
+            if cycle_pass_only and not rec["cycle_pass"]:
+                continue
             out[rec["pair_id"]] = {v: [d["text"] for d in ds] for v, ds in rec["variants"].items() if v in VARIANTS}
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise AutocomposeError(

@@ -165,3 +165,52 @@ def test_resume_after_kill_loses_nothing_and_pays_nothing_twice(tmp_path):
     for path in out.rglob("*"):
         if path.is_file():
             assert KEY.encode() not in path.read_bytes(), path
+
+
+def test_keep_rejected_writes_side_rejected_answers_and_leaves_unparsable_ones_out(pairs, tmp_path):
+    from autocompose.describe.mllm.batch import ImportBackend, export_requests, read_answers
+    from autocompose.poses.skeleton import swap_side_words
+    from tests.describe.mllm.test_batch import K, _kinematic_answer
+    from tests.describe.mllm.test_batch import _cfg as _import_cfg
+
+    requests = tmp_path / "requests.jsonl"
+    export_requests(pairs, _import_cfg(), requests, K)
+    ids = [json.loads(x)["custom_id"] for x in requests.read_text().splitlines()]
+    truncated = ids[0]
+    sided = next(c for c in ids[4:] if "left " in _kinematic_answer(pairs, c) or "right " in _kinematic_answer(pairs, c))
+    rows = []
+    for cid in ids:
+        content = _kinematic_answer(pairs, cid)
+        if cid == truncated:
+            content = content[:30]
+        elif cid == sided:
+            swapped = json.loads(swap_side_words(content))
+            swapped["parts"] = {swap_side_words(p.replace("_", " ")): s for p, s in swapped["parts"].items()}
+            content = json.dumps(swapped)
+        rows.append(json.dumps({"custom_id": cid, "content": content}))
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    summary = annotate_pairs_mllm(
+        pairs, _import_cfg(max_retries=0), out, K, backend=ImportBackend(read_answers(answers), _import_cfg()), keep_rejected=True
+    )
+    failures = {(f["pair_id"], f["variant"]): f for f in map(json.loads, (out / "failures.jsonl").open())}
+    t_pair, t_var = truncated.split("|")[:2]
+    s_pair, s_var = sided.split("|")[:2]
+    assert failures[(t_pair, t_var)]["answer"] == _kinematic_answer(pairs, truncated)[:30]  # the raw text is kept
+    assert "sides look swapped" in failures[(s_pair, s_var)]["reason"] and failures[(s_pair, s_var)]["answer"]
+    rejected = load_annotations(out / "rejected.jsonl")
+    accepted = load_annotations(out / "annotations.jsonl")
+    assert summary["rejected_pairs"] == len(rejected) == 2 and not set(rejected) & set(accepted)
+    # the side-rejected answer is kept with its pair's accepted variants
+    rec = rejected[s_pair]
+    assert set(rec["variants"]) == {"original", "mirrored", "reversed", "mirrored_reversed"} and rec["unusable"] == []
+    assert "sides look swapped" in rec["rejected"][s_var] and "cycle_pass" in rec
+    assert "right" in json.dumps(rec["variants"][s_var]) or "left" in json.dumps(rec["variants"][s_var])
+    # the unparsable answer has no text: its variant stays out, the pair's accepted variants stay in
+    rec = rejected[t_pair]
+    assert t_var not in rec["variants"] and rec["unusable"] == [t_var] and rec["rejected"] == {}
+    # without the option nothing is written beside the failures
+    plain = tmp_path / "plain"
+    annotate_pairs_mllm(pairs, _import_cfg(max_retries=0), plain, K, backend=ImportBackend(read_answers(answers), _import_cfg()))
+    assert not (plain / "rejected.jsonl").exists()

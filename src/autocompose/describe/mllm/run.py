@@ -4,10 +4,11 @@ Per pair, every variant (original, mirrored, reversed, mirrored+reversed) is one
 rendered pair image plus the versioned prompt. Answers are parsed and validated; answers whose
 sides contradict the measured movement (left and right mixed up) count as malformed. Malformed
 answers and transient errors are retried; what still fails goes to ``failures.jsonl`` with the
-reason, and the pair is retried on the next run. A pair is written to ``annotations.jsonl``
-(the describe stage's record format, with the cycle-consistency check) only when all its
-variants succeeded. Every accepted answer is cached in SQLite the moment it arrives, so a
-re-run after ``kill -9`` pays for nothing it already received.
+reason and the last answer's raw text, and the pair is retried on the next run (with
+``keep_rejected``, a pair whose rejected answers parsed also goes to ``rejected.jsonl``). A
+pair is written to ``annotations.jsonl`` (the describe stage's record format, with the
+cycle-consistency check) only when all its variants succeeded. Every accepted answer is cached
+in SQLite the moment it arrives, so a re-run after ``kill -9`` pays for nothing it already received.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from autocompose.describe.mllm.cache import ResponseCache, cache_key
 from autocompose.describe.mllm.client import ChatBackend, Limiter, MLLMConfig, RetryableError, backoff, make_backend
 from autocompose.describe.mllm.parse import AnswerError, parse_answer, sides_swapped
 from autocompose.describe.mllm.prompt import answer_schema, load_prompt, messages_for, request_image
-from autocompose.describe.run import append_record, pair_record, resumable_ids, summarise
+from autocompose.describe.run import append_record, load_annotations, pair_record, resumable_ids, summarise
 from autocompose.describe.variants import selected_variants, variant_poses
 from autocompose.pairs.pairset import PairSet
 
@@ -54,9 +55,18 @@ class RunStats:
 
 
 class RequestFailed(Exception):
-    def __init__(self, reason: str, attempts: int) -> None:
+    """A request that failed every attempt; keeps the last answer that arrived.
+
+    ``answer`` is that answer's raw text (None when no answer arrived); ``rejected`` its parsed
+    descriptions when it parsed and only a check (the side check) rejected it.
+    """
+
+    def __init__(
+        self, reason: str, attempts: int, answer: str | None = None, rejected: list[TransitionDescription] | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason, self.attempts = reason, attempts
+        self.answer, self.rejected = answer, rejected
 
 
 _POOLS: dict[int, ProcessPoolExecutor] = {}
@@ -137,9 +147,12 @@ class MLLMDescriber:
             return parse_answer(hit[0], k, self.name, self.version, variant)
         va, vb, vm = variant_poses(a, b, mask, variant)  # what the side check measures
         reason = "no attempt"
+        last_text: str | None = None
+        last_descs: list[TransitionDescription] | None = None
         for attempt in range(1, self.cfg.max_retries + 2):
             if attempt > 1:
                 self.stats.retries += 1
+            text, descs = None, None
             try:
                 async with self.limiter:
                     self.stats.peak_in_flight = max(self.stats.peak_in_flight, self.limiter.in_flight)
@@ -156,11 +169,12 @@ class MLLMDescriber:
                 continue
             except AnswerError as exc:
                 reason = f"malformed answer: {exc}"
+                last_text, last_descs = text, descs
                 continue
             if self.cache is not None:
                 self.cache.put(key, self.cfg.model, self.cfg.prompt_version, text, usage)
             return descs
-        raise RequestFailed(reason, self.cfg.max_retries + 1)
+        raise RequestFailed(reason, self.cfg.max_retries + 1, last_text, last_descs)
 
     def _account(self, usage: dict[str, int]) -> None:
         p, c = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
@@ -200,6 +214,7 @@ async def _annotate(
     variants: list[Variant],
     cycle_threshold: float,
     progress: Callable[[RunStats], None] | None,
+    keep_rejected: bool = False,
 ) -> None:
     done = resumable_ids(out / "annotations.jsonl", describer.name, k)
     describer.stats.done = sum(1 for p in pairset.pairs if p.id in done)
@@ -207,6 +222,7 @@ async def _annotate(
     with (
         (out / "annotations.jsonl").open("a", encoding="utf-8") as ok_fh,
         (out / "failures.jsonl").open("a", encoding="utf-8") as bad_fh,
+        (out / "rejected.jsonl").open("a", encoding="utf-8") if keep_rejected else open(os.devnull, "w") as rej_fh,
     ):
 
         async def one(i: int) -> None:
@@ -221,8 +237,18 @@ async def _annotate(
                     if not isinstance(r, RequestFailed):
                         raise r
                     append_record(
-                        bad_fh, {"pair_id": pair.id, "variant": v, "reason": r.reason, "attempts": r.attempts, "at": time.time()}
+                        bad_fh,
+                        {
+                            "pair_id": pair.id,
+                            "variant": v,
+                            "reason": r.reason,
+                            "attempts": r.attempts,
+                            "answer": r.answer,
+                            "at": time.time(),
+                        },
                     )
+                if keep_rejected:
+                    _append_rejected(rej_fh, pair, describer, k, variants, results, cycle_threshold)
                 describer.stats.failed += 1
             else:
                 described = dict(zip(variants, results, strict=True))
@@ -238,6 +264,31 @@ async def _annotate(
             await describer.backend.aclose()
 
 
+def _append_rejected(
+    fh: Any, pair: Any, describer: MLLMDescriber, k: int, variants: list[Variant], results: list, cycle_threshold: float
+) -> None:
+    """The record of a pair a check rejected: accepted variants plus the rejected answers that parsed.
+
+    Same format as ``annotations.jsonl`` (cycle check over the variants present), plus
+    ``rejected`` (variant -> reason) and ``unusable`` (variants without usable text: no answer,
+    provider error, unparsable answer). Nothing is written when no variant has text.
+    """
+    described: dict[Variant, list[TransitionDescription]] = {}
+    rejected: dict[str, str] = {}
+    unusable: list[str] = []
+    for v, r in zip(variants, results, strict=True):
+        if not isinstance(r, RequestFailed):
+            described[v] = r
+        elif r.rejected is not None:
+            described[v], rejected[v] = r.rejected, r.reason
+        else:
+            unusable.append(v)
+    if described:
+        append_record(
+            fh, {**pair_record(pair, describer, k, described, cycle_threshold), "rejected": rejected, "unusable": unusable}
+        )
+
+
 def annotate_pairs_mllm(
     pairset: PairSet,
     cfg: MLLMConfig,
@@ -247,19 +298,26 @@ def annotate_pairs_mllm(
     cycle_threshold: float = 0.5,
     progress: Callable[[RunStats], None] | None = None,
     backend: ChatBackend | None = None,
+    keep_rejected: bool = False,
 ) -> dict[str, Any]:
-    """Annotate every pair not yet done into ``out/`` and return the summary (texts, cycle, tokens, cost)."""
+    """Annotate every pair not yet done into ``out/`` and return the summary (texts, cycle, tokens, cost).
+
+    With ``keep_rejected`` the pairs a check rejected also go to ``out/rejected.jsonl`` (see
+    ``_append_rejected``): for measuring what the checks buy, e.g. training on all answers.
+    """
     out.mkdir(parents=True, exist_ok=True)
     cache = ResponseCache(out / "cache.sqlite")
     describer = MLLMDescriber(cfg, cache, backend)
     t0 = time.perf_counter()
     try:
-        asyncio.run(_annotate(pairset, describer, out, k, selected_variants(variants), cycle_threshold, progress))
+        asyncio.run(_annotate(pairset, describer, out, k, selected_variants(variants), cycle_threshold, progress, keep_rejected))
     finally:
         cache.close()
     describer.stats.seconds = round(time.perf_counter() - t0, 2)
     run = {**asdict(describer.stats), "cost_usd": round(describer.stats.cost_usd, 4)}
     summary = {**summarise(out / "annotations.jsonl"), "pairs_total": len(pairset), "this_run": run, "model": cfg.model}
+    if keep_rejected:
+        summary["rejected_pairs"] = len(load_annotations(out / "rejected.jsonl"))
     history = out / "runs.jsonl"
     with history.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps({"at": time.time(), "model": cfg.model, "base_url": cfg.base_url, **run}) + "\n")
