@@ -80,6 +80,19 @@ def test_dataset_build_info_annotate_add_and_export(tmp_path):
     assert set(loaded.descriptions["all"]) == {r["pair_id"] for r in records}
     assert set(loaded.descriptions["verified"]) == {r["pair_id"] for r in records[:-1]}
     assert loaded.card["descriptions"]["verified"]["cycle_pass_only"] and len(loaded.card["descriptions"]["all"]["from"]) == 2
+    # --fill-from: the annotated pairs keep their own texts, every other pair and variant takes the fallback's
+    add = runner.invoke(app, ["dataset", "add-descriptions", str(ds), str(first), "--source", "mixed", "--fill-from", "rules"])
+    assert add.exit_code == 0, add.output
+    loaded = CPRDataset.load(ds)
+    own, other = records[0]["pair_id"], records[-1]["pair_id"]
+    assert (
+        loaded.texts("mixed", own, "original") == loaded.texts("kin", own, "original") != loaded.texts("rules", own, "original")
+    )
+    assert loaded.texts("mixed", other, "original") == loaded.texts("rules", other, "original")
+    assert set(loaded.descriptions["mixed"]) == {p.id for p in loaded.pairs if p.id in loaded.descriptions["rules"]}
+    assert loaded.card["descriptions"]["mixed"]["filled_from"]["source"] == "rules"
+    bad = runner.invoke(app, ["dataset", "add-descriptions", str(ds), str(first), "--source", "x", "--fill-from", "nonesuch"])
+    assert bad.exit_code != 0 and "nonesuch" in bad.output
     exp = runner.invoke(app, ["dataset", "export-clip4cir", str(ds), "-o", str(tmp_path / "c"), "--train-source", "kin"])
     assert exp.exit_code == 0, exp.output
     bad = runner.invoke(app, ["dataset", "build", "nonesuch", "-o", str(tmp_path / "x")])

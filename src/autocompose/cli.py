@@ -699,10 +699,17 @@ def dataset_add_descriptions(
     cycle_pass_only: Annotated[
         bool, typer.Option(help="Keep only pairs that passed the cycle-consistency check (default: keep all records).")
     ] = False,
+    fill_from: Annotated[
+        str | None,
+        typer.Option(
+            help="An existing source whose texts fill every pair and variant the new source lacks (e.g. kinematic: "
+            "MLLM text where it exists, the describer's elsewhere, val included so training has val queries)."
+        ),
+    ] = None,
 ) -> None:
     """Add an annotation run (any annotator, MLLM included) to a dataset as a new description source."""
     from autocompose.data import CPRDataset
-    from autocompose.data.build import descriptions_from_annotations
+    from autocompose.data.build import descriptions_from_annotations, fill_descriptions
 
     try:
         ds = CPRDataset.load(folder)
@@ -716,8 +723,16 @@ def dataset_add_descriptions(
                 f"{', '.join(map(str, annotations))}: {len(unknown)} pair ids are not in {folder} (e.g. {unknown[:3]}); "
                 "annotate this dataset's pairs"
             )
-        ds.descriptions[source] = texts
         entry: dict = {"kind": kind, "from": str(annotations[0]) if len(annotations) == 1 else [str(a) for a in annotations]}
+        if fill_from is not None:
+            if fill_from not in ds.descriptions:
+                raise AutocomposeError(
+                    f"--fill-from {fill_from!r}: no such source in {folder} (it has {', '.join(ds.sources())})"
+                )
+            entry["pairs_from_annotations"] = len(texts)
+            texts, filled = fill_descriptions(texts, ds.descriptions[fill_from])
+            entry["filled_from"] = {"source": fill_from, "pair_variants": filled}
+        ds.descriptions[source] = texts
         if cycle_pass_only:
             entry["cycle_pass_only"] = True
         run_summary = annotations[0].parent / "summary.json"

@@ -123,6 +123,23 @@ def descriptions_from_annotations(path: Path, cycle_pass_only: bool = False) -> 
     return out
 
 
+def fill_descriptions(
+    texts: dict[str, dict[str, list[str]]], fallback: dict[str, dict[str, list[str]]]
+) -> tuple[dict[str, dict[str, list[str]]], int]:
+    """``texts`` with every (pair, variant) it lacks taken from ``fallback``, and how many were taken.
+
+    E.g. MLLM answers for some training pairs and the kinematic describer's text for the rest (and
+    for val, so early stopping has queries), as one training source."""
+    out = {pid: dict(variants) for pid, variants in texts.items()}
+    filled = 0
+    for pid, variants in fallback.items():
+        for variant, vtexts in variants.items():
+            if vtexts and not out.get(pid, {}).get(variant):
+                out.setdefault(pid, {})[variant] = list(vtexts)
+                filled += 1
+    return out, filled
+
+
 def dataset_from_pairset(
     name: str,
     pairset: PairSet,
