@@ -177,7 +177,9 @@ def limb_deltas(change: Change, side: str) -> dict[str, float]:
     """How one side's arm and leg changed (B − A), in the body frame: degrees and metres.
 
     Keys: ``arm_elevation``, ``arm_flex``, ``arm_forward``, ``arm_outward``, ``arm_height``,
-    ``leg_elevation``, ``leg_flex``, ``foot_forward``, ``foot_outward``, ``foot_height``.
+    ``leg_elevation``, ``leg_flex``, ``foot_forward``, ``foot_outward``, ``foot_height`` (heights
+    relative to the pelvis), and ``foot_lift``: the foot's height above the floor, which a squat
+    (the pelvis dropping towards both feet) leaves unchanged.
     The side check compares these between the two sides (how each side moved, not only whether).
     """
     out: dict[str, float] = {}
@@ -188,6 +190,8 @@ def limb_deltas(change: Change, side: str) -> dict[str, float]:
         out[f"{end}_forward"] = b.forward - a.forward
         out[f"{end}_outward"] = b.outward - a.outward
         out[f"{end}_height"] = b.height - a.height
+    a_leg, b_leg = change.a.legs[side], change.b.legs[side]
+    out["foot_lift"] = (b_leg.height + change.b.root_height) - (a_leg.height + change.a.root_height)
     return out
 
 

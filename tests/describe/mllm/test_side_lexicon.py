@@ -258,3 +258,32 @@ def test_a_limb_said_not_to_move_is_weighed_against_its_mirror():
     assert sides_swapped(right.side_swapped("original"), a, b) and not sides_swapped(right, a, b)
     # nothing said about either side moving: no 'still' evidence at all
     assert not [e for e in side_evidence(answer(torso="Lean forward"), measure(a, b)) if e.action == "still"]
+
+
+def test_swap_is_the_exact_negative_when_the_hand_height_decides():
+    """'Raise the left arm' of a hand brought up by bending the elbow (the upper arm barely moves) is
+    supported by the hand's height, on either side alike: its swapped copy scores exactly the negative."""
+    a, b = pose(l_elbow=10, r_sh_elev=40), pose(l_elbow=130, l_sh_elev=20, r_sh_elev=12)
+    right = answer(left_arm="Raise the left arm", right_arm="Lower the right arm")
+    change = measure(a, b)
+    assert side_score(right, change) >= 1.0
+    assert side_score(right.side_swapped("original"), change) == -side_score(right, change)
+    assert sides_swapped(right.side_swapped("original"), a, b) and not sides_swapped(right, a, b)
+
+
+def test_a_foot_lifted_in_a_squat_is_measured_from_the_floor():
+    """A built-in squat with the left thigh raised: both feet rise towards the dropping pelvis, so the
+    feet's heights above the pelvis would credit 'raise the left leg' to the right one; measured from
+    the floor, the describer's own (correct) answer in every variant is accepted."""
+    from autocompose.describe import KinematicDescriber
+    from autocompose.describe.mllm.prompt import variant_poses
+    from autocompose.pairs import MiningConfig, mine_pairs
+    from autocompose.poses.builtin import builtin_library
+
+    pairs = mine_pairs(builtin_library(subjects=("s01", "s02", "s03")), MiningConfig(max_per_sequence=1, seed=3))
+    _, a, b, m = next(x for i, x in enumerate(pairs) if i == 8)
+    for variant in ("original", "mirrored", "reversed", "mirrored_reversed"):
+        va, vb, vm = variant_poses(a, b, m, variant)
+        said = KinematicDescriber().describe(va, vb, 1, vm)[0]
+        assert any(e.action in ("lift", "put_down") for e in side_evidence(said, measure(va, vb, vm)))
+        assert not sides_swapped(said, va, vb, vm), (variant, said.parts)

@@ -663,8 +663,8 @@ _LIMB_EVIDENCE: dict[tuple[str, str, str | None], tuple[str, float, float]] = {
 _ALSO_EVIDENCE: dict[tuple[str, str], tuple[str, float, float]] = {
     ("arm", "raise"): ("arm_height", 1.0, 0.1),
     ("arm", "lower"): ("arm_height", -1.0, 0.1),
-    ("leg", "lift"): ("foot_height", 1.0, 0.1),
-    ("leg", "put_down"): ("foot_height", -1.0, 0.1),
+    ("leg", "lift"): ("foot_lift", 1.0, 0.1),
+    ("leg", "put_down"): ("foot_lift", -1.0, 0.1),
 }
 #: One unit of ``weight_shift`` (m): the pelvis moving this far over one foot is a clear weight shift
 #: (the describer has no threshold for it: it never says 'shift your weight').
@@ -752,8 +752,9 @@ def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvide
             named, mirrored = sign * limbs[side][feature] / unit, sign * limbs[other][feature] / unit
             alt = _ALSO_EVIDENCE.get((limb, m.action))
             if alt is not None:  # 'raise the arm' is also said of a hand brought up by bending the elbow
-                f2, s2, u2 = alt  # credited to the named side only: it may excuse a claim, never accuse one
-                named = max(named, s2 * limbs[side][f2] / u2)
+                f2, s2, u2 = alt  # either side's support is the better of its two measurements, so that a
+                named = max(named, s2 * limbs[side][f2] / u2)  # swapped claim scores exactly the negative
+                mirrored = max(mirrored, s2 * limbs[other][f2] / u2)
             twin = amounts.get((BODY_PART_SWAP[part], m.action, m.direction))
             if twin is not None:  # both sides claim it: only the amounts the answer gives can tell them apart
                 said = amounts[(part, m.action, m.direction)] - twin
