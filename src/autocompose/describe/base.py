@@ -13,6 +13,13 @@ Variant = Literal["original", "mirrored", "reversed", "mirrored_reversed"]
 VARIANTS: tuple[Variant, ...] = ("original", "mirrored", "reversed", "mirrored_reversed")
 NO_CHANGE = "no change"
 
+
+def as_sentence(text: str) -> str:
+    """``text`` stripped, capitalised and ended with a full stop (unless it already has one)."""
+    text = text.strip()
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 Action = Literal[
     "raise", "lower", "bend", "straighten", "lean", "twist", "turn", "look", "tilt", "step", "move", "lift", "put_down"
 ]

@@ -30,7 +30,7 @@ import zlib
 
 import numpy as np
 
-from autocompose.describe.base import NO_CHANGE, Movement, TransitionDescription, Variant
+from autocompose.describe.base import NO_CHANGE, Movement, TransitionDescription, Variant, as_sentence
 from autocompose.describe.measure import Change, LimbState, measure
 from autocompose.poses.skeleton import BODY_PART_NAMES
 
@@ -276,11 +276,6 @@ def _join(clauses: list[str], rng: np.random.Generator) -> str:
     return ", ".join(clauses[:-1]) + f" {conj} " + clauses[-1]
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
-
-
 class KinematicDescriber:
     """Describes pose pairs from their 3D joints (see the module docstring)."""
 
@@ -369,25 +364,25 @@ class KinematicDescriber:
                 "No change: keep the pose exactly as it is.",
             ][style]
         elif style == 0:  # one imperative list sentence, in body order
-            text = _sentence(_join([_phrase(m, rng, both, possessive) for m, both in groups], rng))
+            text = as_sentence(_join([_phrase(m, rng, both, possessive) for m, both in groups], rng))
         elif style == 1:  # several short sentences, largest movement first
             ordered = sorted(groups, key=lambda g: -g[0].amount if g[0].part != "whole_body" else -1e9)
-            text = " ".join(_sentence(_phrase(m, rng, both, possessive)) for m, both in ordered)
+            text = " ".join(as_sentence(_phrase(m, rng, both, possessive)) for m, both in ordered)
         elif style == 2:  # coarse: no magnitudes, the main movement plus 'while …ing' the rest
             clauses = [_phrase(m, rng, both, possessive, with_amount=False) for m, both in groups]
             rest = [_gerund(c) for c in clauses[1:]]
             tail = rest[0] if len(rest) == 1 else ", ".join(rest[:-1]) + " and " + rest[-1] if rest else ""
-            text = _sentence(clauses[0] if not rest else f"{clauses[0]} while {tail}")
+            text = as_sentence(clauses[0] if not rest else f"{clauses[0]} while {tail}")
         else:  # a sequence: 'Starting from the first pose, first …, then …, and finally …'
             clauses = [_phrase(m, rng, both, possessive) for m, both in groups]
             opener = ["Starting from the first pose, ", "To reach the target, ", "From the reference pose, "][
                 int(rng.integers(3))
             ]
             if len(clauses) == 1:
-                text = _sentence(opener + clauses[0])
+                text = as_sentence(opener + clauses[0])
             else:
                 middle = ", then ".join(clauses[1:-1])
-                text = _sentence(
+                text = as_sentence(
                     opener + "first " + clauses[0] + (", then " + middle if middle else "") + ", and finally " + clauses[-1]
                 )
         # what TransitionDescription's validators would produce (parts already complete, in order, non-empty),

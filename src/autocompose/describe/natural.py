@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autocompose.describe.base import NO_CHANGE, Movement, TransitionDescription, Variant
+from autocompose.describe.base import NO_CHANGE, Movement, TransitionDescription, Variant, as_sentence
 from autocompose.describe.kinematic import movements as kinematic_movements
 from autocompose.describe.measure import BodyShape, Change, PoseState, body_shape, measure
 from autocompose.poses.skeleton import BODY_PART_NAMES
@@ -489,22 +489,17 @@ _JOINERS = (" and ", ", then ", " while you ", ", and ")
 _NOTHING = ("Stay as you are.", "Hold the pose.", "Keep still; nothing changes.", "No change, hold it there.")
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
-
-
 def _compose(clauses: list[str], granularity: str, rng: np.random.Generator) -> str:
     if granularity == "cue":
-        return _sentence(clauses[0])
+        return as_sentence(clauses[0])
     opener = _OPENERS[int(rng.integers(len(_OPENERS)))]
     if len(clauses) == 1:
-        return _sentence(opener + clauses[0])
+        return as_sentence(opener + clauses[0])
     if granularity == "normal" or len(clauses) == 2:
-        return _sentence(opener + clauses[0] + _JOINERS[int(rng.integers(len(_JOINERS)))] + clauses[1])
-    head = _sentence(opener + clauses[0] + _JOINERS[int(rng.integers(2))] + clauses[1])
+        return as_sentence(opener + clauses[0] + _JOINERS[int(rng.integers(len(_JOINERS)))] + clauses[1])
+    head = as_sentence(opener + clauses[0] + _JOINERS[int(rng.integers(2))] + clauses[1])
     tail = ["also " + c for c in clauses[2:3]] + clauses[3:]
-    return head + " " + _sentence(" and ".join(tail))
+    return head + " " + as_sentence(" and ".join(tail))
 
 
 class NaturalDescriber:
