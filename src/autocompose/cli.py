@@ -454,14 +454,25 @@ def mllm_side_eval(
     answers: Annotated[
         Path, typer.Argument(help="annotations.jsonl, or an answers JSONL with custom ids (includes answers a run rejected).")
     ],
+    verdicts: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            help="Blind left/right verdicts on some answers (JSONL: pair, variant, label = correct | swapped | "
+            "unclear): the rates are also given over the answers a reader found correct."
+        ),
+    ] = None,
 ) -> None:
     """Swap left and right in every answer and count how many swaps the side check catches and how
-    many correct answers it rejects, on pairs whose two sides move differently (prints JSON)."""
-    from autocompose.describe.mllm.quality import load_answers, side_swap_eval
+    many correct answers it rejects, on pairs whose two sides move differently (prints JSON).
+
+    Example: autocompose mllm side-eval data/real-cpr runs/mllm/annotations.jsonl --verdicts verdicts.jsonl
+    """
+    from autocompose.describe.mllm.quality import load_answers, load_verdicts, side_swap_eval
 
     try:
         parsed, bad = load_answers(answers)
-        result = {**side_swap_eval(_load_pairs(pairs), parsed), "unparsed": dict(bad)}
+        judged = None if verdicts is None else load_verdicts(verdicts)
+        result = {**side_swap_eval(_load_pairs(pairs), parsed, judged), "unparsed": dict(bad)}
     except (AutocomposeError, OSError, ValueError, KeyError) as exc:
         _fail(exc)
     console.print_json(json.dumps(result))

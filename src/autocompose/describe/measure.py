@@ -13,7 +13,7 @@ the world and expressed in the reference's body frame.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -68,6 +68,10 @@ class PoseState:
     root_height: float  # pelvis above the lowest foot point (m)
     facing: float  # world yaw (degrees), turning left positive
     root_xz: np.ndarray  # world pelvis position on the floor plane
+    #: the pose itself in the body frame (pelvis at the origin, facing +z, the person's left +x) and
+    #: which joints it has: where a hand or foot ends up ('hand on the hip', 'foot off the floor')
+    body: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)), compare=False, repr=False)
+    body_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), compare=False, repr=False)
 
 
 def _yaw_of_line(v: np.ndarray) -> float:
@@ -149,6 +153,8 @@ def pose_state(pose: np.ndarray, mask: np.ndarray | None = None) -> PoseState:
         root_height=float(pose[_PELVIS, 1] - floor),
         facing=float(np.degrees(facing_angle(pose))),
         root_xz=pose[_PELVIS, [0, 2]].astype(np.float64),
+        body=n,
+        body_mask=mask,
     )
 
 

@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from autocompose.cli import app
 from autocompose.describe import KinematicDescriber
-from autocompose.describe.measure import measure
-from autocompose.describe.mllm.parse import side_check, sides_move_differently, statement_movements, text_movements
-from autocompose.describe.mllm.quality import presence_side_check, side_swap_eval
+from autocompose.describe.mllm.parse import statement_movements, text_movements
+from autocompose.describe.mllm.quality import load_verdicts, side_swap_eval
 from autocompose.describe.variants import selected_variants, variant_poses
+from autocompose.errors import AutocomposeError
 
 # part line -> (action, direction) pairs, labelled by hand (phrasings a real model uses)
 LABELLED_LINES = [
@@ -81,25 +81,6 @@ def test_non_movement_text_yields_nothing(text):
         assert statement_movements(part, text) == [] or (part == "whole_body" and "keep" not in text.lower())
 
 
-def test_side_check_catches_swaps_the_presence_check_missed(pairs):
-    """Both sides move, differently: the presence-only check cannot see the swap; this one does."""
-    seen = 0
-    for _, a, b, m in pairs:
-        desc = KinematicDescriber().describe(a, b, 1, m)[0]
-        if not sides_move_differently(measure(a, b, m)):
-            continue
-        wrong = desc.side_swapped("original")
-        ok, bad = presence_side_check(wrong, a, b, m)
-        if bad > ok:
-            continue
-        seen += 1
-        agree, swapped = side_check(desc, a, b, m)
-        assert agree > swapped
-        ok, bad = side_check(wrong, a, b, m)
-        assert bad > ok
-    assert seen >= 1
-
-
 def test_side_swap_eval_on_builtin_pairs(pairs):
     answers = {}
     for pair, a, b, m in pairs:
@@ -110,6 +91,25 @@ def test_side_swap_eval_on_builtin_pairs(pairs):
     assert result["answers"] == 4 * len(pairs) and result["sides_differ"] > 0
     assert result["caught"] >= 0.9 and result["rejected_correct"] <= 0.05
     assert result["caught"] >= result["presence_check_caught"]
+    # a reader's verdicts: the rates over the answers it found correct, and its swaps' rejections
+    swapped = {(pairs.pairs[0].id, "original"): "swapped"}
+    correct = {(p.id, v): "correct" for p in pairs.pairs[1:] for v in selected_variants()}
+    judged = side_swap_eval(pairs, answers, verdicts={**correct, **swapped})["judged"]
+    assert judged["correct"]["answers"] + judged["labels"].get("swapped", 0) == judged["judged"] <= len(correct) + 1
+
+
+def test_verdicts_file(tmp_path):
+    path = tmp_path / "v.jsonl"
+    lines = [
+        '{"pair": "a", "variant": "original", "label": "correct"}',
+        "",
+        '{"pair_id": "b", "variant": "mirrored", "label": "unclear"}',
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    assert load_verdicts(path) == {("a", "original"): "correct", ("b", "mirrored"): "unclear"}
+    path.write_text('{"pair": "a", "label": "correct"}\n')
+    with pytest.raises(AutocomposeError, match=r"line 1.*variant"):
+        load_verdicts(path)
 
 
 def test_report_and_side_eval_commands(pairs, tmp_path):
@@ -130,5 +130,20 @@ def test_report_and_side_eval_commands(pairs, tmp_path):
     assert report["cycle"]["pass_rate"] >= 0.9 and report["mirror"]["mean"] >= 0.9
     side = runner.invoke(app, ["mllm", "side-eval", str(tmp_path / "pairs"), str(out / "annotations.jsonl")])
     assert side.exit_code == 0 and json.loads(side.output)["caught"] >= 0.9
+    verdicts = tmp_path / "verdicts.jsonl"
+    verdicts.write_text(
+        "".join(json.dumps({"pair": p.id, "variant": "original", "label": "correct"}) + "\n" for p in pairs.pairs)
+    )
+    judged = runner.invoke(
+        app, ["mllm", "side-eval", str(tmp_path / "pairs"), str(out / "annotations.jsonl"), "--verdicts", str(verdicts)]
+    )
+    assert judged.exit_code == 0, judged.output
+    report = json.loads(judged.output)["judged"]
+    assert report["labels"] == {"correct": report["judged"]} and report["correct"]["answers"] == report["judged"] > 0
+    verdicts.write_text('{"pair": "x", "variant": "original", "label": "maybe"}\n')
+    bad_verdict = runner.invoke(
+        app, ["mllm", "side-eval", str(tmp_path / "pairs"), str(out / "annotations.jsonl"), "--verdicts", str(verdicts)]
+    )
+    assert bad_verdict.exit_code == 2 and "line 1" in bad_verdict.output and "label" in bad_verdict.output
     bad = runner.invoke(app, ["mllm", "report", str(tmp_path / "pairs"), str(tmp_path / "nothing")])
     assert bad.exit_code == 2 and "no such file" in bad.output

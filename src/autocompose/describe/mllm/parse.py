@@ -1,23 +1,19 @@
-"""Parsing and validating MLLM answers into ``TransitionDescription``s; checking their sides.
+"""Parsing and validating MLLM answers into ``TransitionDescription``s.
 
 The answer is read leniently (code fences, prose around the JSON, part names with spaces),
 then validated strictly: every part known, exactly ``k`` non-empty instructions. Each part
 statement is turned into ``Movement``s by a small lexicon, so the cycle and mirror checks of
-the describe stage work on MLLM text too.
+the describe stage work on MLLM text too. Whether an answer mixed up left and right is
+``autocompose.describe.mllm.sides``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from autocompose.describe.base import NO_CHANGE, Movement, TransitionDescription, Variant
-from autocompose.describe.kinematic import THRESHOLDS
-from autocompose.describe.measure import Change, lateral_deltas, limb_deltas, measure
 from autocompose.poses.skeleton import BODY_PART_NAMES, BODY_PART_SWAP
 
 
@@ -634,204 +630,3 @@ def parse_answer(text: str, k: int, annotator: str, version: str, variant: Varia
         )
         for t in instructions[:k]
     ]
-
-
-_SIDED = [p for p in BODY_PART_NAMES if p.startswith(("left_", "right_"))]
-
-#: Per claimed limb movement: (measured feature of ``measure.limb_deltas``, sign that supports the
-#: claim, one unit = the kinematic describer's threshold for that feature).
-_LIMB_EVIDENCE: dict[tuple[str, str, str | None], tuple[str, float, float]] = {
-    ("arm", "raise", None): ("arm_elevation", 1.0, THRESHOLDS["arm_elev"]),
-    ("arm", "lower", None): ("arm_elevation", -1.0, THRESHOLDS["arm_elev"]),
-    ("arm", "bend", None): ("arm_flex", 1.0, THRESHOLDS["flex"]),
-    ("arm", "straighten", None): ("arm_flex", -1.0, THRESHOLDS["flex"]),
-    ("arm", "move", "forward"): ("arm_forward", 1.0, THRESHOLDS["step"]),
-    ("arm", "move", "back"): ("arm_forward", -1.0, THRESHOLDS["step"]),
-    ("arm", "move", "out"): ("arm_outward", 1.0, THRESHOLDS["step"]),
-    ("arm", "move", "in"): ("arm_outward", -1.0, THRESHOLDS["step"]),
-    ("leg", "lift", None): ("leg_elevation", 1.0, THRESHOLDS["leg_elev"]),
-    ("leg", "put_down", None): ("leg_elevation", -1.0, THRESHOLDS["leg_elev"]),
-    ("leg", "bend", None): ("leg_flex", 1.0, THRESHOLDS["flex"]),
-    ("leg", "straighten", None): ("leg_flex", -1.0, THRESHOLDS["flex"]),
-    ("leg", "step", "forward"): ("foot_forward", 1.0, THRESHOLDS["step"]),
-    ("leg", "step", "back"): ("foot_forward", -1.0, THRESHOLDS["step"]),
-    ("leg", "step", "out"): ("foot_outward", 1.0, THRESHOLDS["step"]),
-    ("leg", "step", "in"): ("foot_outward", -1.0, THRESHOLDS["step"]),
-}
-#: A second measurement that also supports a claim on the named side (the better of the two counts):
-#: people say "raise/lift the arm" when the hand comes up, even when the upper arm barely moves.
-_ALSO_EVIDENCE: dict[tuple[str, str], tuple[str, float, float]] = {
-    ("arm", "raise"): ("arm_height", 1.0, 0.1),
-    ("arm", "lower"): ("arm_height", -1.0, 0.1),
-    ("leg", "lift"): ("foot_lift", 1.0, 0.1),
-    ("leg", "put_down"): ("foot_lift", -1.0, 0.1),
-}
-#: One unit of ``weight_shift`` (m): the pelvis moving this far over one foot is a clear weight shift
-#: (the describer has no threshold for it: it never says 'shift your weight').
-WEIGHT_SHIFT_UNIT = 0.05
-#: Claimed movements with a left/right direction: (feature of ``measure.lateral_deltas``, unit) pairs;
-#: the best-supported reading counts ('move to the left' is a step of the whole body or a weight shift).
-_LATERAL_EVIDENCE: dict[tuple[str, str], tuple[tuple[str, float], ...]] = {
-    ("torso", "lean"): (("torso_lean", THRESHOLDS["side_lean"]),),
-    ("torso", "twist"): (("torso_twist", THRESHOLDS["twist"]),),
-    ("head", "turn"): (("head_turn", THRESHOLDS["head_turn"]),),
-    ("head", "tilt"): (("head_tilt", THRESHOLDS["head_tilt"]),),
-    ("whole_body", "turn"): (("body_turn", THRESHOLDS["turn"]),),
-    ("whole_body", "move"): (("body_move", THRESHOLDS["move"]), ("weight_shift", WEIGHT_SHIFT_UNIT)),
-}
-#: How much more (in threshold units) one side must support a claim than the other to count as evidence.
-SIDE_MARGIN = 0.5
-#: One claim's evidence is clipped to ± this many threshold units, so one large movement cannot outvote the rest.
-SIDE_CLIP = 2.0
-#: An answer looks side-swapped when its summed evidence favours the swapped reading by at least this
-#: many threshold units: a margin, so that an answer with a few loose claims is not rejected.
-SIDE_REJECT = 1.0
-
-
-@dataclass(frozen=True)
-class SideEvidence:
-    """One claimed movement weighed on both sides: support in threshold units, as named and mirrored."""
-
-    part: str
-    action: str
-    direction: str | None
-    named: float
-    other: float
-
-    @property
-    def vote(self) -> int:
-        """+1 the named side fits better, −1 the other side does (a swap), 0 no clear difference."""
-        d = self.named - self.other
-        return 1 if d >= SIDE_MARGIN else -1 if d <= -SIDE_MARGIN else 0
-
-    @property
-    def score(self) -> float:
-        """How much better the named side fits than the other (threshold units, clipped to ±``SIDE_CLIP``);
-        the swapped reading of the same claim scores the negative."""
-        return float(np.clip(self.named - self.other, -SIDE_CLIP, SIDE_CLIP))
-
-
-def _sided_claims(desc: TransitionDescription) -> dict[Movement, int]:
-    """The movements of the answer's part lines that say something about one side, with their amount
-    words (``line_claims``; the first line wins). Left out: a line's claims about both sides of another
-    part at once ('widen the stance' steps both feet out), which say nothing about which side is which."""
-    out: dict[Movement, int] = {}
-    for part, statement in desc.parts.items():
-        claims = line_claims(part, statement)
-        for m, amount in claims.items():
-            if m.part != part and m.mirrored() in claims and m.mirrored() != m:
-                continue
-            out.setdefault(m, amount)
-    return out
-
-
-def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvidence]:
-    """Every sided or left/right claim of the answer's part lines, weighed against how each side moved.
-
-    A limb claim ('raise the left arm') is supported by the named limb's measured change in the
-    claimed direction (elevation up, flexion down, foot forward, …) and compared with the same
-    change of the other limb; a lateral claim ('twist to the left') is compared with its mirror
-    image ('twist to the right'); a limb said not to move while its mirror moves is weighed by how
-    little each side moved (``_still_evidence``). Supports are in units of the kinematic describer's
-    thresholds; the same claim with its sides swapped scores the negative.
-    """
-    limbs = {side: limb_deltas(change, side) for side in ("left", "right")}
-    lateral = lateral_deltas(change)
-    claims = _sided_claims(desc)
-    amounts = {(m.part, m.action, m.direction): a for m, a in claims.items()}
-    out: list[SideEvidence] = []
-    for m in claims:
-        part = m.part
-        if part in _SIDED:
-            side, limb = part.split("_")
-            rule = _LIMB_EVIDENCE.get((limb, m.action, m.direction if m.action in ("move", "step") else None))
-            if rule is None:
-                continue
-            feature, sign, unit = rule
-            other = "right" if side == "left" else "left"
-            named, mirrored = sign * limbs[side][feature] / unit, sign * limbs[other][feature] / unit
-            alt = _ALSO_EVIDENCE.get((limb, m.action))
-            if alt is not None:  # 'raise the arm' is also said of a hand brought up by bending the elbow
-                f2, s2, u2 = alt  # either side's support is the better of its two measurements, so that a
-                named = max(named, s2 * limbs[side][f2] / u2)  # swapped claim scores exactly the negative
-                mirrored = max(mirrored, s2 * limbs[other][f2] / u2)
-            twin = amounts.get((BODY_PART_SWAP[part], m.action, m.direction))
-            if twin is not None:  # both sides claim it: only the amounts the answer gives can tell them apart
-                said = amounts[(part, m.action, m.direction)] - twin
-                if said == 0 or abs(named - mirrored) < SIDE_MARGIN:
-                    named = mirrored = 0.0
-                elif (said > 0) != (named > mirrored):
-                    named, mirrored = min(named, mirrored), max(named, mirrored)
-                else:
-                    named, mirrored = max(named, mirrored), min(named, mirrored)
-        elif (part, m.action) in _LATERAL_EVIDENCE and m.direction in ("left", "right"):
-            sign = 1.0 if m.direction == "left" else -1.0
-            values = [sign * lateral[feature] / unit for feature, unit in _LATERAL_EVIDENCE[(part, m.action)]]
-            named, mirrored = max(values), max(-v for v in values)
-        else:
-            continue
-        out.append(SideEvidence(part, m.action, m.direction, round(named, 3), round(mirrored, 3)))
-    return out + _still_evidence(desc, limbs, claims)
-
-
-def _limb_motion(deltas: dict[str, float], limb: str) -> float:
-    """How much one arm or leg moved: its largest change among the side check's features, in threshold units."""
-    rules = {(f, u) for (kind, _, _), (f, _, u) in _LIMB_EVIDENCE.items() if kind == limb}
-    return max(abs(deltas[f]) / u for f, u in rules)
-
-
-def _still_evidence(
-    desc: TransitionDescription, limbs: dict[str, dict[str, float]], claims: dict[Movement, int]
-) -> list[SideEvidence]:
-    """'No change' of a limb whose mirror the answer says moves, weighed like a claim: supported by how
-    little the named limb moved, against how little the other one did (action ``still``)."""
-    out: list[SideEvidence] = []
-    for part in _SIDED:
-        mirror = BODY_PART_SWAP[part]
-        if not desc.parts.get(part, NO_CHANGE).lower().startswith(NO_CHANGE) or not any(m.part == mirror for m in claims):
-            continue
-        side, limb = part.split("_")
-        named, other = -_limb_motion(limbs[side], limb), -_limb_motion(limbs[mirror.split("_")[0]], limb)
-        out.append(SideEvidence(part, "still", None, round(named, 3), round(other, 3)))
-    return out
-
-
-def side_check(desc: TransitionDescription, a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> tuple[int, int]:
-    """(agreeing, swapped): claims that fit the named side clearly better than the other, and the
-    reverse (``side_evidence``). ``swapped > agreeing`` means the answer mixed up left and right."""
-    votes = [e.vote for e in side_evidence(desc, measure(a, b, mask))]
-    return votes.count(1), votes.count(-1)
-
-
-def side_score(desc: TransitionDescription, change: Change) -> float:
-    """Summed evidence (``SideEvidence.score``) that the answer's sides are as named: positive when
-    the named sides fit the measurement better than the swapped ones; swapping the answer negates it."""
-    return round(sum(e.score for e in side_evidence(desc, change)), 3)
-
-
-def sides_swapped(desc: TransitionDescription, a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> bool:
-    """Whether the answer mixed up left and right: its ``side_score`` is at most −``SIDE_REJECT``."""
-    return side_score(desc, measure(a, b, mask)) <= -SIDE_REJECT
-
-
-def sides_move_differently(change: Change) -> bool:
-    """Whether a pair's two sides move differently, so that a left/right swap is visible at all.
-
-    True when, for some limb feature (arm or thigh elevation, elbow or knee flexion, foot
-    forward / outward), the left and right changes differ by at least the kinematic describer's
-    threshold for it, or a left/right movement (side lean, twist, head turn or tilt, body turn,
-    sideways move) reaches its threshold.
-    """
-    left, right = limb_deltas(change, "left"), limb_deltas(change, "right")
-    units = {
-        "arm_elevation": THRESHOLDS["arm_elev"],
-        "arm_flex": THRESHOLDS["flex"],
-        "leg_elevation": THRESHOLDS["leg_elev"],
-        "leg_flex": THRESHOLDS["flex"],
-        "foot_forward": THRESHOLDS["step"],
-        "foot_outward": THRESHOLDS["step"],
-    }
-    if any(abs(left[f] - right[f]) >= u for f, u in units.items()):
-        return True
-    lateral = lateral_deltas(change)
-    return any(abs(lateral[f]) >= u for rules in _LATERAL_EVIDENCE.values() for f, u in rules if f != "weight_shift")

@@ -25,11 +25,10 @@ from autocompose.describe.mllm.parse import (
     names_a_part,
     parse_answer,
     says_orientation,
-    sides_move_differently,
-    sides_swapped,
     statement_movements,
     text_movements,
 )
+from autocompose.describe.mllm.sides import SIDE_REJECT, side_score, sides_move_differently
 from autocompose.describe.variants import cycle_consistency, variant_poses
 from autocompose.errors import AutocomposeError
 from autocompose.pairs.pairset import PairSet
@@ -235,44 +234,95 @@ def presence_sides_swapped(desc: TransitionDescription, a: np.ndarray, b: np.nda
     return bad > ok
 
 
-def side_swap_eval(pairset: PairSet, answers: Answers, examples: int = 5) -> dict[str, Any]:
+def load_verdicts(path: Path) -> dict[tuple[str, str], str]:
+    """Blind left/right verdicts on answers: ``{(pair id, variant): 'correct' | 'swapped' | 'unclear'}``.
+
+    One JSON object per line with ``pair`` (or ``pair_id``), ``variant`` and ``label``: whether a reader
+    of the rendered pair, shown the answer and its side-swapped copy in random order, picked the
+    answer (``correct``), the copy (``swapped``) or neither (``unclear``).
+    """
+    out: dict[tuple[str, str], str] = {}
+    for no, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            label = str(rec["label"])
+            if label not in ("correct", "swapped", "unclear"):
+                raise ValueError(f"label {label!r} is not correct, swapped or unclear")
+            out[(str(rec.get("pair", rec.get("pair_id"))), str(rec["variant"]))] = label
+        except (json.JSONDecodeError, KeyError, ValueError) as exc:
+            raise AutocomposeError(f"{path}: line {no}: not a verdict ({exc}); fields: pair, variant, label") from None
+    return out
+
+
+def _rates(scores: list[float], threshold: float) -> dict[str, Any]:
+    x = np.asarray(scores, dtype=float)
+    n = len(x)
+    return {
+        "answers": n,
+        "caught": round(float((x >= threshold).mean()), 4) if n else None,  # the swapped copy scores −x
+        "rejected_correct": round(float((x <= -threshold).mean()), 4) if n else None,
+    }
+
+
+def side_swap_eval(
+    pairset: PairSet, answers: Answers, verdicts: dict[tuple[str, str], str] | None = None, examples: int = 5
+) -> dict[str, Any]:
     """Caught swaps and rejected correct answers of the side check, on pairs whose sides move differently.
 
     Every answer is checked as given and as a left/right-swapped copy (``side_swapped``: words and
-    parts) by ``sides_swapped`` (summed direction- and amount-aware evidence, with a margin). Rates
-    are over answers of pairs where ``sides_move_differently``; the former presence-only check is
-    measured beside it.
+    parts). A swapped copy's score is exactly the negative of the answer's, so an answer scoring at
+    least ``SIDE_REJECT`` means its swap is caught, and one scoring at most −``SIDE_REJECT`` is
+    rejected. Rates are over answers of pairs where ``sides_move_differently``, beside the former
+    presence-only check. With
+    ``verdicts`` (``load_verdicts``), the rates are also given over the answers a blind reader found
+    correct, and the rejections over those it found swapped.
     """
     index = _pair_index(pairset)
-    n = n_all = 0
-    counts = Counter()
+    n_all = 0
+    scores: dict[tuple[str, str], float] = {}
+    presence = Counter()
     missed: list[dict[str, Any]] = []
     for (pair_id, variant), desc in answers.items():
         if pair_id not in index:
             continue
         a, b, m = _poses(pairset, index, pair_id, variant)
         n_all += 1
-        if not sides_move_differently(measure(a, b, m)):
+        change = measure(a, b, m)
+        if not sides_move_differently(change):
             continue
-        n += 1
-        swapped = desc.side_swapped(variant)  # type: ignore[arg-type]
-        for name, looks_swapped in (("side", sides_swapped), ("presence", presence_sides_swapped)):
-            caught = looks_swapped(swapped, a, b, m)
-            counts[f"{name}_rejected"] += looks_swapped(desc, a, b, m)
-            counts[f"{name}_caught"] += caught
-            if name == "side" and not caught and len(missed) < examples:
-                missed.append(
-                    {"pair": pair_id, "variant": variant, "parts": {p: s for p, s in desc.parts.items() if s != NO_CHANGE}}
-                )
-    return {
+        score = scores[(pair_id, variant)] = side_score(desc, change)
+        presence["caught"] += presence_sides_swapped(desc.side_swapped(variant), a, b, m)  # type: ignore[arg-type]
+        presence["rejected"] += presence_sides_swapped(desc, a, b, m)
+        if score < SIDE_REJECT and len(missed) < examples:
+            missed.append(
+                {
+                    "pair": pair_id,
+                    "variant": variant,
+                    "score": score,
+                    "parts": {p: s for p, s in desc.parts.items() if s != NO_CHANGE},
+                }
+            )
+    n = len(scores)
+    out: dict[str, Any] = {
         "answers": n_all,
         "sides_differ": n,
-        "caught": round(counts["side_caught"] / max(n, 1), 4),
-        "rejected_correct": round(counts["side_rejected"] / max(n, 1), 4),
-        "presence_check_caught": round(counts["presence_caught"] / max(n, 1), 4),
-        "presence_check_rejected_correct": round(counts["presence_rejected"] / max(n, 1), 4),
-        "uncaught_examples": missed,
+        **{k: v for k, v in _rates(list(scores.values()), SIDE_REJECT).items() if k != "answers"},
+        "presence_check_caught": round(presence["caught"] / max(n, 1), 4),
+        "presence_check_rejected_correct": round(presence["rejected"] / max(n, 1), 4),
     }
+    if verdicts is not None:
+        judged = {k: v for k, v in verdicts.items() if k in scores}
+        swapped = [scores[k] for k, v in judged.items() if v == "swapped"]
+        out["judged"] = {
+            "judged": len(judged),
+            "labels": dict(Counter(judged.values())),
+            "correct": _rates([scores[k] for k, v in judged.items() if v == "correct"], SIDE_REJECT),
+            "swapped_rejected": round(float(np.mean([x <= -SIDE_REJECT for x in swapped])), 4) if swapped else None,
+        }
+    out["uncaught_examples"] = missed
+    return out
 
 
 def failure_counts(out: Path, done: set[str]) -> Counter:

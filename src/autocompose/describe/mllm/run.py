@@ -31,8 +31,9 @@ import numpy as np
 from autocompose.describe.base import TransitionDescription, Variant
 from autocompose.describe.mllm.cache import ResponseCache, cache_key
 from autocompose.describe.mllm.client import ChatBackend, Limiter, MLLMConfig, RetryableError, backoff, make_backend
-from autocompose.describe.mllm.parse import AnswerError, parse_answer, sides_swapped
+from autocompose.describe.mllm.parse import AnswerError, parse_answer
 from autocompose.describe.mllm.prompt import answer_schema, load_prompt, messages_for, request_image
+from autocompose.describe.mllm.sides import sides_swapped
 from autocompose.describe.run import append_record, load_annotations, pair_record, resumable_ids, summarise
 from autocompose.describe.variants import selected_variants, variant_poses
 from autocompose.pairs.pairset import PairSet
