@@ -679,20 +679,26 @@ def queries_attach(
     folder: Annotated[Path, typer.Argument(help="A dataset folder.")],
     query_set: Annotated[Path, typer.Argument(help="A query-set JSONL (`dataset queries collect`).")],
     source: Annotated[str, typer.Option(help="Description source name.")] = "human",
+    split: Annotated[
+        str,
+        typer.Option(help="test: the texts become the test queries; val: early stopping and recipe choice use them."),
+    ] = "test",
 ) -> None:
-    """Attach a query set's texts to the matching test pairs and make them the test queries."""
+    """Attach a query set's texts to the matching pairs of a split (test: they become the test queries)."""
     from autocompose.data import CPRDataset
     from autocompose.data.query_sets import attach_query_set, read_query_set
 
     try:
         ds = CPRDataset.load(folder)
-        matched = attach_query_set(ds, read_query_set(query_set), source)
+        if split not in ("test", "val"):
+            raise AutocomposeError(f"--split {split!r}: attach to test or val")
+        matched = attach_query_set(ds, read_query_set(query_set), source, split)
         if not matched:
-            raise AutocomposeError(f"{query_set}: no record names a test pair of {folder} (built from other data or options?)")
+            raise AutocomposeError(f"{query_set}: no record names a {split} pair of {folder} (built from other data or options?)")
         ds.save(folder)
     except (AutocomposeError, OSError, ValueError) as exc:
         _fail(exc)
-    console.print(f"{matched} test pairs of {folder} now have {source!r} queries")
+    console.print(f"{matched} {split} pairs of {folder} now have {source!r} texts")
 
 
 @dataset_app.command("add-descriptions")

@@ -40,6 +40,7 @@ def test_render_collect_attach_round_trip(small_dataset, tmp_path):
     assert set(ds.descriptions["human"]) == ids
     assert ds.card["descriptions"]["human"]["written_by"] == {"w1 | coach": 4, "w2 | casual": 1}
     del ds.descriptions["human"]
+    del ds.card["descriptions"]["human"]
 
 
 def test_selection_is_seeded_and_spread_over_clips(small_dataset):
@@ -59,3 +60,30 @@ def test_answers_for_unknown_keys_or_empty_are_refused(small_dataset, tmp_path):
     (tmp_path / "bad.jsonl").write_text('{"pair_id": 1}\n')
     with pytest.raises(AutocomposeError, match="line 1"):
         read_query_set(tmp_path / "bad.jsonl")
+
+
+def test_a_val_set_and_a_test_set_are_both_kept_and_val_drives_early_stopping(small_dataset, tmp_path):
+    from autocompose.retrieval.train import val_query_source
+
+    ds = small_dataset
+    ds.card.get("descriptions", {}).pop("human", None)
+    card_before = json.loads(json.dumps(ds.card))
+    try:
+        sets = {}
+        for split in ("val", "test"):
+            manifest = render_batch(ds, split, 2, tmp_path / split, seed=0)
+            sets[split] = collect_answers(
+                manifest, {m["key"]: [f"{split} text"] for m in manifest}, {"writer": "w", "brief": split}
+            )
+        assert val_query_source(ds, "human", "kinematic") == "kinematic"  # no human val text yet
+        assert attach_query_set(ds, sets["val"], split="val") == 2
+        assert ds.card.get("queries", {}).get("test") == card_before.get("queries", {}).get("test")  # not the test queries
+        assert attach_query_set(ds, sets["test"], split="test") == 2
+        assert len(ds.descriptions["human"]) == 4 and ds.card["queries"]["test"] == "human"
+        entry = ds.card["descriptions"]["human"]
+        assert entry["pairs_by_split"] == {"val": 2, "test": 2} and entry["written_by"] == {"w | val": 2, "w | test": 2}
+        assert val_query_source(ds, "human", "kinematic") == "human"
+    finally:
+        ds.descriptions.pop("human", None)
+        ds.card.clear()
+        ds.card.update(card_before)

@@ -102,3 +102,11 @@ def test_embedding_cache_survives_a_corrupt_file_and_leaves_no_temporaries(tmp_p
         again = cached_embeddings(enc, ["a", "bb"], tmp_path)
     np.testing.assert_array_equal(again, first)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["counting.npz"]
+
+
+def test_info_nce_extra_negatives_only_add_candidates():
+    x = F.normalize(torch.randn(8, 8), dim=-1)
+    far = -x  # the opposite of every query: adds almost nothing
+    near = x + 0.01 * torch.randn(8, 8)  # near-copies of the positives: a much harder task
+    base = info_nce(x, x, 20.0)
+    assert base <= info_nce(x, x, 20.0, F.normalize(far, dim=-1)) < info_nce(x, x, 20.0, F.normalize(near, dim=-1))

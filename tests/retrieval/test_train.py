@@ -58,3 +58,42 @@ def test_two_stage_trains_encoders_then_only_the_combiner(tiny_dataset_dir, tmp_
         assert changed == (key.startswith("combiner.") or key == "logit_scale"), key
     model, _ = load_checkpoint(tmp_path / "two" / "last.pt")
     assert model.composition == "combiner" and not model.training
+
+
+def test_clip_negatives_are_train_poses_of_the_same_clip_far_enough_from_the_target(tiny_dataset_dir):
+    import numpy as np
+
+    from autocompose.retrieval.data import TrainingData
+    from autocompose.retrieval.evaluate import canonical_distances
+
+    ds = CPRDataset.load(tiny_dataset_dir)
+    data = TrainingData.build(ds, "train", "kinematic", 1, ("original", "mirrored"))
+    data.clip_negatives(ds, 0.05)
+    assert data.clip_rows is not None
+    train_rows = set(np.concatenate([data.ref, data.tgt]).tolist())
+    seq = np.asarray(ds.poses.sequence)
+    checked = 0
+    for row in sorted(train_rows):
+        neg = data.clip_rows[row]
+        assert set(neg.tolist()) <= train_rows and row not in set(neg.tolist())
+        assert (seq[neg] == seq[row]).all()
+        if len(neg):
+            assert (canonical_distances(ds.poses.joints, ds.poses.mask, np.array([row]), neg) >= 0.05).all()
+            checked += 1
+    assert checked > 0
+    n_p = len(data.features) // 2
+    batch = next(data.batches(16, seed=0, epoch=0, negatives=3))
+    assert batch.negatives is not None and batch.negatives.shape == (len(batch.tgt), 3)
+    # each pair's negatives come from its target's clip, on the same (mirrored or not) side as the target
+    for t, negs in zip(batch.tgt, batch.negatives, strict=True):
+        assert ((negs >= n_p) == (t >= n_p)).all() and (seq[negs % n_p] == seq[t % n_p]).all()
+    assert next(data.batches(16, seed=0, epoch=0)).negatives is None
+
+
+def test_training_with_hard_negatives_learns(tiny_dataset_dir, tmp_path):
+    cfg = _cfg(tiny_dataset_dir, tmp_path / "hard", hard_negatives=2, epochs=8)
+    metrics = train(cfg, progress=False)
+    untrained = build_model(cfg)
+    ds = CPRDataset.load(tiny_dataset_dir)
+    before = evaluate(untrained, ds, "test", TextTable(untrained, cfg, torch.device("cpu")).embed, "kinematic")
+    assert metrics["R@10"] >= before["R@10"] + 10.0, (before, metrics)

@@ -142,10 +142,13 @@ def write_query_set(records: Sequence[QueryRecord], path: Path) -> Path:
 
 
 def attach_query_set(ds: CPRDataset, records: Sequence[QueryRecord], source: str = "human", split: str = "test") -> int:
-    """Put the records' texts into ``ds`` as ``source`` on its matching ``split`` pairs; make them the test queries.
+    """Put the records' texts into ``ds`` as ``source`` on its matching ``split`` pairs.
 
     A record matches a pair with the same reference and target frames. Records whose frames
     are not a pair of the split are skipped (a benchmark built from other data or options).
+    Texts already in ``source`` for other pairs are kept, so a test set and a val set can both be
+    attached. Attached to ``test``, the texts become the test queries; attached to ``val``, they
+    are what training stops early on and what a recipe is chosen by (``train.val_query_source``).
     Returns how many records matched.
     """
     index = {frames_of(ds, p): p for p in ds.split(split)}
@@ -160,16 +163,26 @@ def attach_query_set(ds: CPRDataset, records: Sequence[QueryRecord], source: str
             key = f"{w.get('writer', '?')} | {w.get('brief', '?')}"
             writers[key] = writers.get(key, 0) + 1
     if texts:
-        ds.descriptions[source] = texts
-        ds.card.setdefault("queries", {})["test"] = source
-        ds.card.setdefault("descriptions", {})[source] = {
-            "kind": "human-style",
-            "pairs": len(texts),
-            "written_by": writers,
-            "render": {k: v for k, v in RENDER_SETTINGS.items()},
-            "note": "free-form instructions written by multimodal LLM readers from renders of each pair only "
-            "(no project-generated text shown); see the query-set file for per-pair provenance",
-        }
+        merged = ds.descriptions.setdefault(source, {})
+        merged.update(texts)
+        if split == "test":
+            ds.card.setdefault("queries", {})["test"] = source
+        entry = ds.card.setdefault("descriptions", {}).setdefault(source, {})
+        by_split = {**entry.get("pairs_by_split", {}), split: len(texts)}
+        written_by = dict(entry.get("written_by", {}))
+        for key, n in writers.items():
+            written_by[key] = written_by.get(key, 0) + n
+        entry.update(
+            {
+                "kind": "human-style",
+                "pairs": len(merged),
+                "pairs_by_split": by_split,
+                "written_by": written_by,
+                "render": {k: v for k, v in RENDER_SETTINGS.items()},
+                "note": "free-form instructions written by multimodal LLM readers from renders of each pair only "
+                "(no project-generated text shown); see the query-set file for per-pair provenance",
+            }
+        )
     return len(texts)
 
 

@@ -79,6 +79,15 @@ class TrainConfig(BaseModel):
         "joint",
         description="joint: everything at once; two-stage: encoders with sum composition, then the Combiner on frozen features",
     )
+    hard_negatives: int = Field(
+        0,
+        ge=0,
+        description="per pair, this many extra negatives drawn from the target's own clip (train poses at least "
+        "hard_negative_min_m from it): the near-identical poses a gallery holds, which in-batch negatives rarely are",
+    )
+    hard_negative_min_m: float = Field(
+        0.05, gt=0, description="hard negatives are at least this far from the target (mean per-joint, canonical; m)"
+    )
     epochs: int = Field(30, ge=1)
     stage1_epochs: int = Field(15, ge=0, description="two-stage: epochs of stage 1 (out of epochs)")
     batch_size: int = Field(256, ge=2)

@@ -3,7 +3,8 @@
 Each epoch, for every training pair: a variant drawn uniformly among the enabled ones that
 have text, a caption uniformly among its first k; mirrored variants use the mirrored poses,
 reversed ones swap reference and target. With the cycle loss a second caption T' is drawn
-from the opposite-direction variant (original ↔ reversed, mirrored ↔ mirrored_reversed).
+from the opposite-direction variant (original ↔ reversed, mirrored ↔ mirrored_reversed). With
+hard negatives, each pair also brings other training poses of its target's clip (``clip_negatives``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Batch:
     tgt: np.ndarray
     text: np.ndarray  # (B,) row into the text table
     back_text: np.ndarray  # (B,) opposite-direction text, -1 when none
+    negatives: np.ndarray | None = None  # (B, m) extra negative pose rows from each target's clip
 
 
 @dataclass
@@ -41,6 +43,7 @@ class TrainingData:
     joints: np.ndarray | None = None  # (2P, J, 3) poses then mirrors, kept for on-the-fly augmentation
     mask: np.ndarray | None = None  # (2P, J)
     kind: PoseInput = "joints"
+    clip_rows: list[np.ndarray] | None = None  # per pose row < P: hard-negative rows of its clip (``clip_negatives``)
 
     @staticmethod
     def build(
@@ -81,11 +84,36 @@ class TrainingData:
             out.append(pose_features(posed, self.mask[rows], self.kind))
         return out[0], out[1]
 
+    def clip_negatives(self, ds: CPRDataset, min_distance: float) -> None:
+        """For every training pose, the other training poses of its clip (sequence) at least
+        ``min_distance`` (m, mean per-joint, pelvis-centred and facing-canonical) from it: the poses a
+        gallery holds beside a target, which a random batch rarely contains. Closer ones are left out:
+        they are the target for every purpose (the evaluation's near-duplicate rule)."""
+        from autocompose.retrieval.evaluate import canonical_distances
+
+        n_p = len(self.features) // 2
+        assert ds.poses.joints is not None and ds.poses.mask is not None
+        train_rows = np.unique(np.concatenate([self.ref, self.tgt]))
+        sequence = np.asarray(ds.poses.sequence)
+        rows: list[np.ndarray] = [np.zeros(0, np.int64) for _ in range(n_p)]
+        for seq in np.unique(sequence[train_rows]):
+            members = train_rows[sequence[train_rows] == seq]
+            if len(members) < 2:
+                continue
+            far = canonical_distances(ds.poses.joints, ds.poses.mask, members, members) >= min_distance
+            for i, row in enumerate(members):
+                rows[int(row)] = members[far[i]]
+        self.clip_rows = rows
+
     def __len__(self) -> int:
         return len(self.options)
 
-    def batches(self, batch_size: int, seed: int, epoch: int, rank: int = 0, world: int = 1) -> Iterator[Batch]:
-        """One epoch of batches, deterministic for (seed, epoch); rank/world shard it for DDP."""
+    def batches(
+        self, batch_size: int, seed: int, epoch: int, rank: int = 0, world: int = 1, negatives: int = 0
+    ) -> Iterator[Batch]:
+        """One epoch of batches, deterministic for (seed, epoch); rank/world shard it for DDP. With
+        ``negatives`` (and ``clip_negatives`` run), each pair brings that many poses of its target's
+        clip (mirrored with it; the target itself where its clip has none far enough)."""
         rng = np.random.default_rng([seed, epoch])
         order = rng.permutation(len(self))
         n_p = len(self.features) // 2
@@ -95,7 +123,7 @@ class TrainingData:
             idx = order[start : start + batch_size]
             if len(idx) < 2:
                 break
-            ref, tgt, text, back = [], [], [], []
+            ref, tgt, text, back, negs = [], [], [], [], []
             for i in idx:
                 opts = self.options[i]
                 v = list(opts)[rng.integers(len(opts))]
@@ -106,4 +134,9 @@ class TrainingData:
                 text.append(opts[v][rng.integers(len(opts[v]))])
                 opp = opts.get(OPPOSITE[v])
                 back.append(opp[rng.integers(len(opp))] if opp else -1)
-            yield Batch(np.array(ref), np.array(tgt), np.array(text), np.array(back))
+                if negatives and self.clip_rows is not None:
+                    pool = self.clip_rows[b]
+                    drawn = pool[rng.integers(len(pool), size=negatives)] if len(pool) else np.full(negatives, b)
+                    negs.append(drawn + off)
+            neg = np.stack(negs) if negs else None
+            yield Batch(np.array(ref), np.array(tgt), np.array(text), np.array(back), neg)

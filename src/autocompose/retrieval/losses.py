@@ -6,9 +6,13 @@ import torch
 from torch.nn import functional as F
 
 
-def info_nce(query: torch.Tensor, targets: torch.Tensor, scale: torch.Tensor | float) -> torch.Tensor:
-    """Cross-entropy of ``scale · q·tᵀ`` with the diagonal as the positives (inputs L2-normalised)."""
-    logits = scale * query @ targets.t()
+def info_nce(
+    query: torch.Tensor, targets: torch.Tensor, scale: torch.Tensor | float, extra: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Cross-entropy of ``scale · q·tᵀ`` with the diagonal as the positives (inputs L2-normalised);
+    ``extra`` rows (hard negatives) are further candidates for every query, never positives."""
+    candidates = targets if extra is None else torch.cat([targets, extra])
+    logits = scale * query @ candidates.t()
     return F.cross_entropy(logits.float(), torch.arange(len(query), device=query.device))
 
 

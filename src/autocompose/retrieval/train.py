@@ -39,12 +39,14 @@ class TrainStep(nn.Module):
         super().__init__()
         self.model, self.cfg = model, cfg
 
-    def forward(self, ref: torch.Tensor, tgt: torch.Tensor, text: torch.Tensor, back: torch.Tensor | None) -> torch.Tensor:
+    def forward(
+        self, ref: torch.Tensor, tgt: torch.Tensor, text: torch.Tensor, back: torch.Tensor | None, neg: torch.Tensor | None = None
+    ) -> torch.Tensor:
         m = self.model
         r, t = m.pose(ref), m.pose(tgt)
         composed = m.compose(r, text)
         scale = m.scale()
-        loss = info_nce(composed, t, scale)
+        loss = info_nce(composed, t, scale, None if neg is None else m.pose(neg))
         if self.cfg.loss.cycle and back is not None:
             w = self.cfg.loss.cycle_weight
             loss = (1 - w) * loss + w * cycle_loss(composed, back, r, m.compose, scale)
@@ -134,6 +136,8 @@ def train(
     query_source = cfg.query_source or ds.card.get("queries", {}).get("test") or cfg.train_source
     val_source = val_query_source(ds, query_source, cfg.train_source)
     data = TrainingData.build(ds, "train", cfg.train_source, cfg.k, cfg.variants, cfg.model.pose_input)
+    if cfg.hard_negatives:
+        data.clip_negatives(ds, cfg.hard_negative_min_m)
     model = build_model(cfg).to(device)
     texts = TextTable(model, cfg, device, progress and rank == 0)
     frozen = model.sentence is None
@@ -172,7 +176,7 @@ def train(
 
     def run_epoch(epoch: int) -> float:
         total, n = 0.0, 0
-        batches = list(data.batches(cfg.batch_size, cfg.seed, epoch, rank, world))
+        batches = list(data.batches(cfg.batch_size, cfg.seed, epoch, rank, world, cfg.hard_negatives))
         for b in tqdm(
             batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", disable=not progress or rank != 0, leave=False
         ):
@@ -186,6 +190,12 @@ def train(
         ref, tgt = data.augmented_features(b.ref, b.tgt, cfg.augment, aug_rng)
         return torch.from_numpy(ref).to(device), torch.from_numpy(tgt).to(device)
 
+    def _negatives(rows: np.ndarray) -> torch.Tensor:
+        flat = rows.reshape(-1)
+        if not cfg.augment.active:
+            return feats[torch.from_numpy(flat).to(device)]
+        return torch.from_numpy(data.augmented_features(flat, flat, cfg.augment, aug_rng)[0]).to(device)
+
     def _step(b: Batch) -> float:
         has_back = cfg.loss.cycle and bool((b.back_text >= 0).all())
         ref, tgt = _poses(b)
@@ -195,6 +205,7 @@ def train(
                 tgt,
                 text_batch(b.text),
                 text_batch(b.back_text) if has_back else None,
+                None if b.negatives is None else _negatives(b.negatives),
             )
         opt.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()

@@ -254,16 +254,23 @@ def build_mocap(
 
 
 def attach_committed_queries(ds: CPRDataset) -> int:
-    """Attach the committed human-style query set of this benchmark (``data/query_sets/NAME.human.jsonl``).
+    """Attach the committed human-style query sets of this benchmark (``data/query_sets/``):
+    ``NAME.human.jsonl`` on test pairs (the test queries) and, where there is one,
+    ``NAME.val.human.jsonl`` on val pairs (early stopping and recipe choice on human-style text).
 
-    The set names pairs by frames; it matches when the benchmark was built from the same
-    collections with the default options (the pairs it was written for). Returns the pairs matched.
+    The sets name pairs by frames; they match when the benchmark was built from the same
+    collections with the default options (the pairs they were written for). Returns the test
+    pairs matched.
     """
     from autocompose.data.query_sets import QUERY_SET_DIR, attach_query_set, read_query_set
 
-    path = QUERY_SET_DIR / f"{ds.name}.human.jsonl"
-    if not path.exists():
-        return 0
-    matched = attach_query_set(ds, read_query_set(path))
-    ds.card["build"]["human_query_set"] = {"file": f"autocompose/data/query_sets/{path.name}", "pairs_matched": matched}
+    matched = 0
+    for split, name in (("test", f"{ds.name}.human.jsonl"), ("val", f"{ds.name}.val.human.jsonl")):
+        path = QUERY_SET_DIR / name
+        if not path.exists():
+            continue
+        n = attach_query_set(ds, read_query_set(path), split=split)
+        key = "human_query_set" if split == "test" else "human_val_query_set"
+        ds.card["build"][key] = {"file": f"autocompose/data/query_sets/{name}", "pairs_matched": n}
+        matched = n if split == "test" else matched
     return matched
