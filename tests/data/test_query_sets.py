@@ -87,3 +87,29 @@ def test_a_val_set_and_a_test_set_are_both_kept_and_val_drives_early_stopping(sm
         ds.descriptions.pop("human", None)
         ds.card.clear()
         ds.card.update(card_before)
+
+
+def test_the_builder_attaches_a_benchmarks_committed_test_and_val_sets(small_dataset, tmp_path, monkeypatch):
+    from autocompose.data import query_sets
+    from autocompose.data.builders.mocap import attach_committed_queries
+
+    ds = small_dataset
+    ds.card.get("descriptions", {}).pop("human", None)
+    card_before = json.loads(json.dumps(ds.card))
+    try:
+        for split, name in (("test", f"{ds.name}.human.jsonl"), ("val", f"{ds.name}.val.human.jsonl")):
+            manifest = render_batch(ds, split, 2, tmp_path / split, seed=1)
+            recs = collect_answers(manifest, {m["key"]: [f"a {split} text"] for m in manifest}, {"writer": "w", "brief": "b"})
+            write_query_set(recs, tmp_path / "sets" / name)
+        monkeypatch.setattr(query_sets, "QUERY_SET_DIR", tmp_path / "sets")
+        ds.card.setdefault("build", {})
+        assert attach_committed_queries(ds) == 2
+        assert (
+            ds.card["build"]["human_query_set"]["pairs_matched"] == ds.card["build"]["human_val_query_set"]["pairs_matched"] == 2
+        )
+        split_of = {p.id: p.split for p in ds.pairs}
+        assert {split_of[pid] for pid in ds.descriptions["human"]} == {"val", "test"}
+    finally:
+        ds.descriptions.pop("human", None)
+        ds.card.clear()
+        ds.card.update(card_before)
