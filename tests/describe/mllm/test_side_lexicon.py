@@ -5,26 +5,10 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
-from autocompose.describe.base import NO_CHANGE, TransitionDescription
 from autocompose.describe.mllm.parse import is_hold, says_orientation, statement_movements, text_movements
 from autocompose.describe.mllm.quality import FIXMYPOSE_HALVES, fixmypose_coverage, fixmypose_half
-from autocompose.poses.builtin.body import BodyShape, forward_kinematics
-from autocompose.poses.builtin.motions import STAND
-from autocompose.poses.skeleton import BODY_PART_NAMES
-
-
-def pose(**dofs: float) -> np.ndarray:
-    values = {**STAND, **dofs}
-    return forward_kinematics({k: np.array([v]) for k, v in values.items()}, BodyShape())[0]
-
-
-def answer(**parts: str) -> TransitionDescription:
-    full = {p: parts.get(p, NO_CHANGE) for p in BODY_PART_NAMES}
-    return TransitionDescription(parts=full, text="x", movements=[], annotator="test", annotator_version="0", variant="original")
-
 
 # part line -> {(part, action, direction)}: every phrase maps to a measured movement
 STANCE_LINES = [

@@ -8,23 +8,11 @@ import numpy as np
 import pytest
 
 from autocompose.describe import KinematicDescriber
-from autocompose.describe.base import NO_CHANGE, TransitionDescription
 from autocompose.describe.measure import lateral_deltas, measure
 from autocompose.describe.mllm.sides import PLACES, SideEvidence, side_evidence, side_score, sides_move_differently, sides_swapped
-from autocompose.poses.builtin.body import BodyShape, forward_kinematics
-from autocompose.poses.builtin.motions import STAND
-from autocompose.poses.skeleton import BODY_PART_NAMES, joint_index
+from autocompose.poses.skeleton import joint_index
 from autocompose.poses.transforms import mirror
-
-
-def pose(**dofs: float) -> np.ndarray:
-    values = {**STAND, **dofs}
-    return forward_kinematics({k: np.array([v]) for k, v in values.items()}, BodyShape())[0]
-
-
-def answer(**parts: str) -> TransitionDescription:
-    full = {p: parts.get(p, NO_CHANGE) for p in BODY_PART_NAMES}
-    return TransitionDescription(parts=full, text="x", movements=[], annotator="test", annotator_version="0", variant="original")
+from tests.describe.mllm.poses import answer, pose
 
 
 def test_swapped_arms_caught_correct_accepted():
