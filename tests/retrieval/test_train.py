@@ -97,3 +97,12 @@ def test_training_with_hard_negatives_learns(tiny_dataset_dir, tmp_path):
     ds = CPRDataset.load(tiny_dataset_dir)
     before = evaluate(untrained, ds, "test", TextTable(untrained, cfg, torch.device("cpu")).embed, "kinematic")
     assert metrics["R@10"] >= before["R@10"] + 10.0, (before, metrics)
+
+
+def test_hard_negatives_with_proportion_augmentation_train(tiny_dataset_dir, tmp_path):
+    from autocompose.retrieval.config import AugmentConfig
+
+    cfg = _cfg(tiny_dataset_dir, tmp_path / "hard-aug", hard_negatives=2, augment=AugmentConfig(proportions=0.1), epochs=2)
+    metrics = train(cfg, progress=False)
+    history = json.loads((tmp_path / "hard-aug" / "history.json").read_text())
+    assert len(history) == 2 and all(h["loss"] > 0 for h in history) and metrics["queries"] > 0

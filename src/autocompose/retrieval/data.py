@@ -75,14 +75,17 @@ class TrainingData:
 
     def augmented_features(self, ref: np.ndarray, tgt: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator):
         """Features of a batch's references and targets with one proportion draw per pair."""
+        factors = draw_factors(len(ref), rng, cfg.proportions, cfg.scale)
+        return self._proportioned_features(ref, factors), self._proportioned_features(tgt, factors)
+
+    def augmented_rows(self, rows: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator) -> np.ndarray:
+        """Features of single poses (hard negatives), each with its own proportion draw."""
+        return self._proportioned_features(rows, draw_factors(len(rows), rng, cfg.proportions, cfg.scale))
+
+    def _proportioned_features(self, rows: np.ndarray, factors: np.ndarray) -> np.ndarray:
         if self.joints is None or self.mask is None:
             raise AutocomposeError("augmentation needs the training poses (build TrainingData with joints)")
-        factors = draw_factors(len(ref), rng, cfg.proportions, cfg.scale)
-        out = []
-        for rows in (ref, tgt):
-            posed = rebuild_with_proportions(self.joints[rows], factors)
-            out.append(pose_features(posed, self.mask[rows], self.kind))
-        return out[0], out[1]
+        return pose_features(rebuild_with_proportions(self.joints[rows], factors), self.mask[rows], self.kind)
 
     def clip_negatives(self, ds: CPRDataset, min_distance: float) -> None:
         """For every training pose, the other training poses of its clip (sequence) at least

@@ -194,7 +194,7 @@ def train(
         flat = rows.reshape(-1)
         if not cfg.augment.active:
             return feats[torch.from_numpy(flat).to(device)]
-        return torch.from_numpy(data.augmented_features(flat, flat, cfg.augment, aug_rng)[0]).to(device)
+        return torch.from_numpy(data.augmented_rows(flat, cfg.augment, aug_rng)).to(device)
 
     def _step(b: Batch) -> float:
         has_back = cfg.loss.cycle and bool((b.back_text >= 0).all())

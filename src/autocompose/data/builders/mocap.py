@@ -264,13 +264,13 @@ def attach_committed_queries(ds: CPRDataset) -> int:
     """
     from autocompose.data.query_sets import QUERY_SET_DIR, attach_query_set, read_query_set
 
-    matched = 0
-    for split, name in (("test", f"{ds.name}.human.jsonl"), ("val", f"{ds.name}.val.human.jsonl")):
+    matched = {"test": 0, "val": 0}
+    for split, name, key in (
+        ("test", f"{ds.name}.human.jsonl", "human_query_set"),
+        ("val", f"{ds.name}.val.human.jsonl", "human_val_query_set"),
+    ):
         path = QUERY_SET_DIR / name
-        if not path.exists():
-            continue
-        n = attach_query_set(ds, read_query_set(path), split=split)
-        key = "human_query_set" if split == "test" else "human_val_query_set"
-        ds.card["build"][key] = {"file": f"autocompose/data/query_sets/{name}", "pairs_matched": n}
-        matched = n if split == "test" else matched
-    return matched
+        if path.exists():
+            matched[split] = attach_query_set(ds, read_query_set(path), split=split)
+            ds.card["build"][key] = {"file": f"autocompose/data/query_sets/{name}", "pairs_matched": matched[split]}
+    return matched["test"]

@@ -117,9 +117,9 @@ def _sided_claims(desc: TransitionDescription) -> dict[Movement, int]:
     return out
 
 
-def _movement_evidence(claims: dict[Movement, int], change: Change) -> list[SideEvidence]:
-    """Evidence of the movement claims ('raise the left arm', 'twist to the left')."""
-    limbs = {side: limb_deltas(change, side) for side in ("left", "right")}
+def _movement_evidence(claims: dict[Movement, int], change: Change, limbs: dict[str, dict[str, float]]) -> list[SideEvidence]:
+    """Evidence of the movement claims ('raise the left arm', 'twist to the left'); ``limbs`` are
+    both sides' ``limb_deltas``."""
     lateral = lateral_deltas(change)
     amounts = {(m.part, m.action, m.direction): a for m, a in claims.items()}
     out: list[SideEvidence] = []
@@ -163,10 +163,11 @@ def _limb_motion(deltas: dict[str, float], limb: str) -> float:
     return max(abs(deltas[f]) / u for f, u in rules)
 
 
-def _still_evidence(desc: TransitionDescription, change: Change, claims: dict[Movement, int]) -> list[SideEvidence]:
+def _still_evidence(
+    desc: TransitionDescription, limbs: dict[str, dict[str, float]], claims: dict[Movement, int]
+) -> list[SideEvidence]:
     """'No change' of a limb whose mirror the answer says moves, weighed like a claim: supported by how
     little the named limb moved, against how little the other one did (action ``still``)."""
-    limbs = {side: limb_deltas(change, side) for side in ("left", "right")}
     out: list[SideEvidence] = []
     for part in _SIDED:
         mirror = BODY_PART_SWAP[part]
@@ -264,6 +265,8 @@ _LEG_PLACES: tuple[tuple[str, str, PlaceFeature], ...] = (
 )
 #: Every place the check knows, by limb: what the docs and tests refer to.
 PLACES = {"arm": tuple(name for name, _, _ in _ARM_PLACES), "leg": tuple(name for name, _, _ in _LEG_PLACES)}
+#: How well the pelvis is over one foot: the leg place 'weight', also read from whole-body lines.
+_WEIGHT_FEATURE = next(feature for name, _, feature in _LEG_PLACES if name == "weight")
 #: A whole-body line that puts the weight on one leg ('balance on the left leg', 'weight onto the right foot').
 _WEIGHT_ON = re.compile(
     r"\b(?:weight|balance|balancing|stand|standing)\b[\w ]*?\b(?:on|onto|over) (?:the |your )?(left|right) (?:leg|foot)\b"
@@ -284,7 +287,9 @@ def _places_in(text: str, table: tuple[tuple[str, str, PlaceFeature], ...]) -> l
     return found
 
 
-def _place_item(part: str, name: str, feature: PlaceFeature, state: PoseState, side: str, direction: str | None = None):
+def _place_item(
+    part: str, name: str, feature: PlaceFeature, state: PoseState, side: str, direction: str | None = None
+) -> SideEvidence | None:
     other = "right" if side == "left" else "left"
     named, mirrored = feature(state, side), feature(state, other)
     if named is None or mirrored is None:
@@ -310,8 +315,9 @@ def _place_evidence(desc: TransitionDescription, change: Change) -> list[SideEvi
             for segment, state in segments:
                 out += [_place_item(part, name, feature, state, side) for name, feature in _places_in(segment, table)]
         elif part == "whole_body":
-            weight = dict((n, f) for n, _, f in _LEG_PLACES)["weight"]
-            out += [_place_item(part, "weight", weight, change.b, m.group(1), m.group(1)) for m in _WEIGHT_ON.finditer(text)]
+            out += [
+                _place_item(part, "weight", _WEIGHT_FEATURE, change.b, m.group(1), m.group(1)) for m in _WEIGHT_ON.finditer(text)
+            ]
     return [e for e in out if e is not None]
 
 
@@ -319,7 +325,8 @@ def side_evidence(desc: TransitionDescription, change: Change) -> list[SideEvide
     """Every claim of the answer's part lines that says something about one side, weighed against how
     each side moved (movement claims, still limbs, places); swapping the answer negates every score."""
     claims = _sided_claims(desc)
-    return _movement_evidence(claims, change) + _still_evidence(desc, change, claims) + _place_evidence(desc, change)
+    limbs = {side: limb_deltas(change, side) for side in ("left", "right")}
+    return _movement_evidence(claims, change, limbs) + _still_evidence(desc, limbs, claims) + _place_evidence(desc, change)
 
 
 # ---------------------------------------------------------------- the decision
